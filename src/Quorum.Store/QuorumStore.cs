@@ -1,0 +1,480 @@
+using System.Net;
+using DotNext.Net.Cluster.Consensus.Raft;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Quorum.Store.Commands;
+using Quorum.Store.Raft;
+using Quorum.Store.State;
+using Quorum.Store.Storage;
+using DotNextNotLeaderException = DotNext.Net.Cluster.Consensus.Raft.NotLeaderException;
+
+namespace Quorum.Store;
+
+/// <summary>
+/// A Quorum node's store: a key-value map replicated by Raft. Open one with <see cref="OpenAsync"/>;
+/// then read, write and change membership through it. Writes and membership changes must be made on
+/// the leader; reads can be made anywhere.
+/// </summary>
+public sealed partial class QuorumStore : IAsyncDisposable
+{
+    /// <summary>The longest key accepted, in bytes.</summary>
+    public const int MaxKeyBytes = 1024;
+
+    private static readonly TimeSpan MembershipTimeout = TimeSpan.FromSeconds(60);
+
+    private readonly StoreOptions options;
+    private readonly DataDirectory directory;
+    private readonly RaftNode node;
+    private readonly ILeaderClient? leaderClient;
+    private readonly ILogger logger;
+
+    private QuorumStore(StoreOptions options, DataDirectory directory, RaftNode node, MemberInfo self, bool needsJoin, ILeaderClient? leaderClient, ILogger logger)
+    {
+        this.options = options;
+        this.directory = directory;
+        this.node = node;
+        this.leaderClient = leaderClient;
+        this.logger = logger;
+        Self = self;
+        NeedsJoin = needsJoin;
+    }
+
+    /// <summary>Gets this node's ID and addresses.</summary>
+    public MemberInfo Self { get; }
+
+    /// <summary>Gets a value indicating that this node started with an empty data directory and must be added to an existing cluster.</summary>
+    public bool NeedsJoin { get; }
+
+    /// <summary>Gets the store's options.</summary>
+    public StoreOptions Options => options;
+
+    /// <summary>Gets a value indicating that this node is the leader.</summary>
+    public bool IsLeader => !node.Cluster.LeadershipToken.IsCancellationRequested;
+
+    /// <summary>Gets the leader this node knows of, or <see langword="null"/>.</summary>
+    public MemberInfo? Leader => node.Cluster.Leader is { } leader ? Describe(leader.EndPoint) : null;
+
+    /// <summary>Gets a value indicating that this node is a voting member of its cluster.</summary>
+    public bool IsMember => node.Cluster.Members.Any(static m => !m.IsRemote);
+
+    /// <summary>Gets a value indicating that a leader is known and this node has applied everything it knows to be committed.</summary>
+    public bool IsReady => node.Cluster.Leader is not null && node.Log.LastAppliedIndex >= node.Log.LastCommittedEntryIndex;
+
+    private StoreState State => node.StateMachine.State;
+
+    /// <summary>
+    /// Opens a store: locks the data directory, restores the newest snapshot, replays the log and
+    /// starts Raft. With an empty data directory the node bootstraps a one-member cluster, unless
+    /// <see cref="StoreOptions.JoinExistingCluster"/> says it will be added to one.
+    /// </summary>
+    /// <param name="options">Where the data lives and how the node is reached.</param>
+    /// <param name="leaderClient">How this node asks the leader for a read index when it is a follower; without it, linearizable reads work only on the leader.</param>
+    /// <param name="loggerFactory">Where logs go.</param>
+    /// <param name="token">Cancels start-up.</param>
+    /// <returns>The open store.</returns>
+    /// <exception cref="DataDirectoryException">The data directory is in use, belongs to another node, or is damaged.</exception>
+    public static async Task<QuorumStore> OpenAsync(StoreOptions options, ILeaderClient? leaderClient = null, ILoggerFactory? loggerFactory = null, CancellationToken token = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        loggerFactory ??= NullLoggerFactory.Instance;
+        var logger = loggerFactory.CreateLogger<QuorumStore>();
+
+        var directory = DataDirectory.Open(options.DataDirectory);
+        try
+        {
+            var identity = ResolveIdentity(options, directory);
+            var hasCluster = directory.HasClusterState;
+            var bootstrap = !hasCluster && !options.JoinExistingCluster;
+            var node = await RaftNode.StartAsync(options, directory, bootstrap, loggerFactory, token);
+            var self = new MemberInfo(identity.Id, identity.RaftAddress, options.HttpAddress);
+            var store = new QuorumStore(options, directory, node, self, !hasCluster && options.JoinExistingCluster, leaderClient, logger);
+            store.LogOpened(self.Id, directory.Path, bootstrap ? "bootstrapped a new cluster" : hasCluster ? "rejoining its cluster" : "waiting to be added to a cluster");
+            return store;
+        }
+        catch
+        {
+            directory.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Sets a key.</summary>
+    /// <param name="key">The key: 1 to <see cref="MaxKeyBytes"/> bytes.</param>
+    /// <param name="value">The value, up to <see cref="StoreOptions.MaxValueBytes"/>.</param>
+    /// <param name="token">Cancels waiting; the write may still be applied.</param>
+    /// <returns>The write's revision, once a majority has it on disk and it is applied.</returns>
+    /// <exception cref="UnavailableException">This node is not the leader, or leadership moved before the write was accepted.</exception>
+    /// <exception cref="WriteOutcomeUnknownException">The commit was not confirmed in time.</exception>
+    public async Task<WriteResult> SetAsync(ReadOnlyMemory<byte> key, ReadOnlyMemory<byte> value, CancellationToken token = default)
+    {
+        ValidateKey(key.Span);
+        if (value.Length > options.MaxValueBytes)
+            throw new ArgumentException($"The value is {value.Length} bytes; the limit is {options.MaxValueBytes}.", nameof(value));
+
+        var outcome = await ProposeAsync(new PutCommand(key.ToArray(), value.ToArray()), token);
+        return new WriteResult(outcome.Revision);
+    }
+
+    /// <summary>Deletes a key; deleting an absent key is not an error.</summary>
+    /// <param name="key">The key.</param>
+    /// <param name="token">Cancels waiting; the delete may still be applied.</param>
+    /// <returns>The delete's revision.</returns>
+    /// <exception cref="UnavailableException">This node is not the leader, or leadership moved before the delete was accepted.</exception>
+    /// <exception cref="WriteOutcomeUnknownException">The commit was not confirmed in time.</exception>
+    public async Task<WriteResult> DeleteAsync(ReadOnlyMemory<byte> key, CancellationToken token = default)
+    {
+        ValidateKey(key.Span);
+        var outcome = await ProposeAsync(new DeleteCommand(key.ToArray()), token);
+        return new WriteResult(outcome.Revision);
+    }
+
+    /// <summary>Reads a key.</summary>
+    /// <param name="key">The key.</param>
+    /// <param name="consistency">How up to date the answer must be.</param>
+    /// <param name="token">Cancels the read.</param>
+    /// <returns>The value and its revision, or <see langword="null"/> when the key is absent.</returns>
+    /// <exception cref="UnavailableException">A linearizable read could not be confirmed: no leader or no quorum.</exception>
+    public async ValueTask<StoredValue?> GetAsync(ReadOnlyMemory<byte> key, ReadConsistency consistency = ReadConsistency.Linearizable, CancellationToken token = default)
+    {
+        ValidateKey(key.Span);
+        if (consistency == ReadConsistency.Linearizable)
+            await WaitUntilCurrentAsync(token);
+
+        return State.Keys.TryGetValue(key.Span, out var record) ? new StoredValue(record.Value, record.Revision) : null;
+    }
+
+    /// <summary>
+    /// On the leader: confirms leadership with a quorum round that starts after this call, waits until
+    /// every entry in the leader's log at the time of the call is applied, and returns the applied index.
+    /// A follower that waits until it has applied this index may answer a read linearizably.
+    /// </summary>
+    /// <param name="token">Cancels the confirmation.</param>
+    /// <returns>The read index.</returns>
+    /// <exception cref="UnavailableException">This node is not the leader, or cannot reach a quorum.</exception>
+    public async Task<long> ConfirmReadIndexAsync(CancellationToken token = default)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(token);
+        timeout.CancelAfter(options.ReadTimeout);
+        try
+        {
+            return await ConfirmLeadershipAsync(timeout.Token);
+        }
+        catch (OperationCanceledException) when (!token.IsCancellationRequested)
+        {
+            throw new UnavailableException($"The leader could not confirm its leadership with a quorum within {options.ReadTimeout.TotalSeconds:0.###}s. Retry later.");
+        }
+    }
+
+    /// <summary>
+    /// Adds a voting member, or updates the addresses of one; idempotent for the same ID and address.
+    /// The new member is first brought up to date with the log (or a snapshot), then the new
+    /// configuration is committed. Must be called on the leader.
+    /// </summary>
+    /// <param name="member">The member; an empty <see cref="MemberInfo.HttpAddress"/> keeps the one already known.</param>
+    /// <param name="token">Cancels waiting.</param>
+    /// <returns>A task that completes when the member is part of the committed configuration.</returns>
+    /// <exception cref="ArgumentException">The ID or an address is malformed.</exception>
+    /// <exception cref="MembershipException">The ID or the address already belongs to another member.</exception>
+    /// <exception cref="UnavailableException">This node is not the leader, another membership change is in progress, or the new member did not catch up in time.</exception>
+    /// <exception cref="WriteOutcomeUnknownException">The change was not confirmed in time.</exception>
+    public async Task AddMemberAsync(MemberInfo member, CancellationToken token = default)
+    {
+        ArgumentNullException.ThrowIfNull(member);
+        if (!StoreOptions.IsValidNodeId(member.Id))
+            throw new ArgumentException($"Member ID '{member.Id}' is not valid: use 1 to 64 letters, digits, '-', '_' or '.'.", nameof(member));
+        if (!NetworkAddress.TryParse(member.RaftAddress, out var endPoint))
+            throw new ArgumentException($"Member address '{member.RaftAddress}' is not host:port.", nameof(member));
+        if (member.HttpAddress.Length > 0 && !Uri.TryCreate(member.HttpAddress, UriKind.Absolute, out _))
+            throw new ArgumentException($"Member HTTP address '{member.HttpAddress}' is not a URL.", nameof(member));
+
+        RequireLeader();
+        var raftAddress = NetworkAddress.Format(endPoint);
+        var voters = VotingAddresses();
+        foreach (var known in State.Members.Values)
+        {
+            if (!voters.Contains(known.RaftAddress))
+                continue;
+            if (known.Id == member.Id && known.RaftAddress != raftAddress)
+                throw new MembershipException($"Member ID '{member.Id}' already belongs to the member at {known.RaftAddress}. Remove it first, or choose another ID.");
+            if (known.Id != member.Id && known.RaftAddress == raftAddress)
+                throw new MembershipException($"Address {raftAddress} already belongs to member '{known.Id}'. Remove it first, or use another address.");
+        }
+
+        var existing = State.Members.GetValueOrDefault(member.Id);
+        var record = new MemberInfo(member.Id, raftAddress, member.HttpAddress.Length > 0 ? member.HttpAddress.TrimEnd('/') : existing?.HttpAddress ?? string.Empty);
+        if (record != existing)
+            await ProposeAsync(new SetMemberCommand(record), token);
+
+        if (voters.Contains(raftAddress))
+            return;
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(token);
+        timeout.CancelAfter(MembershipTimeout);
+        try
+        {
+            await node.Cluster.AddMemberAsync(endPoint, timeout.Token);
+        }
+        catch (RaftCluster<RaftClusterMember>.ConcurrentMembershipModificationException e)
+        {
+            throw new UnavailableException("Another membership change is in progress. Retry when it completes.", e);
+        }
+        catch (Exception e) when (e is DotNextNotLeaderException or OperationCanceledException && !token.IsCancellationRequested)
+        {
+            throw new WriteOutcomeUnknownException($"Adding member '{member.Id}' was not confirmed in time; check GET /raft/members, then retry if it is absent.", e);
+        }
+
+        if (!VotingAddresses().Contains(raftAddress))
+            throw new UnavailableException($"Member '{member.Id}' at {raftAddress} did not catch up with the log in time. Check that it is running and reachable there, then retry.");
+
+        LogMemberJoined(member.Id, raftAddress);
+    }
+
+    /// <summary>Removes a voting member; a node may remove itself. Must be called on the leader.</summary>
+    /// <param name="id">The member's ID.</param>
+    /// <param name="token">Cancels waiting.</param>
+    /// <returns>A task that completes when the new configuration is committed.</returns>
+    /// <exception cref="MembershipException">No member has this ID.</exception>
+    /// <exception cref="UnavailableException">This node is not the leader, or another membership change is in progress.</exception>
+    /// <exception cref="WriteOutcomeUnknownException">The change was not confirmed in time.</exception>
+    public async Task RemoveMemberAsync(string id, CancellationToken token = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(id);
+        RequireLeader();
+        var voters = VotingAddresses();
+        if (!State.Members.TryGetValue(id, out var member) || !voters.Contains(member.RaftAddress) || !NetworkAddress.TryParse(member.RaftAddress, out var endPoint))
+            throw new MembershipException($"The cluster has no member with ID '{id}'. See GET /raft/members.", isUnknownMember: true);
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(token);
+        timeout.CancelAfter(MembershipTimeout);
+        try
+        {
+            await node.Cluster.RemoveMemberAsync(endPoint, timeout.Token);
+        }
+        catch (RaftCluster<RaftClusterMember>.ConcurrentMembershipModificationException e)
+        {
+            throw new UnavailableException("Another membership change is in progress. Retry when it completes.", e);
+        }
+        catch (Exception e) when (e is DotNextNotLeaderException or OperationCanceledException && !token.IsCancellationRequested)
+        {
+            throw new WriteOutcomeUnknownException($"Removing member '{id}' was not confirmed in time; check GET /raft/members, then retry if it is still there.", e);
+        }
+
+        LogMemberLeft(id);
+
+        // The address record is only a directory entry; a leader that just removed itself may no
+        // longer be able to drop it, and a stale record for a non-member is harmless.
+        if (IsLeader)
+            await ProposeAsync(new RemoveMemberCommand(id), token);
+    }
+
+    /// <summary>Gets the voting members, with their addresses and which one leads.</summary>
+    /// <returns>The members, ordered by ID.</returns>
+    public IReadOnlyList<ClusterMember> GetMembers()
+    {
+        var leader = node.Cluster.Leader?.EndPoint;
+        return node.Cluster.Members
+            .Select(m =>
+            {
+                var info = Describe(m.EndPoint);
+                return new ClusterMember(info.Id, info.RaftAddress, info.HttpAddress, leader is not null && m.EndPoint.Equals(leader));
+            })
+            .OrderBy(static m => m.Id, StringComparer.Ordinal)
+            .ToArray();
+    }
+
+    /// <summary>Gets the member table's record of a member, whether or not it is a voter.</summary>
+    /// <param name="id">The member's ID.</param>
+    /// <returns>The record, or <see langword="null"/>.</returns>
+    public MemberInfo? FindMember(string id) => State.Members.GetValueOrDefault(id);
+
+    /// <summary>Gets this node's view of itself and its cluster.</summary>
+    /// <returns>The status.</returns>
+    public StoreStatus GetStatus()
+    {
+        var leader = Leader;
+        var state = IsLeader ? "leader" : leader is not null ? "follower" : "candidate";
+        return new StoreStatus(
+            Self.Id,
+            state,
+            node.Cluster.Term,
+            leader?.Id,
+            node.Log.LastCommittedEntryIndex,
+            State.Index,
+            node.StateMachine.SnapshotIndex,
+            GetMembers());
+    }
+
+    /// <summary>Stops Raft, flushes the log, and releases the data directory.</summary>
+    /// <returns>A task that completes when the node is stopped.</returns>
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await node.DisposeAsync();
+        }
+        finally
+        {
+            directory.Dispose();
+            LogClosed(Self.Id);
+        }
+    }
+
+    private static NodeIdentity ResolveIdentity(StoreOptions options, DataDirectory directory)
+    {
+        if (!NetworkAddress.TryParse(options.AdvertisedRaftAddress, out var advertised))
+            throw new ArgumentException($"Raft address '{options.AdvertisedRaftAddress}' is not host:port.", nameof(options));
+
+        var raftAddress = NetworkAddress.Format(advertised);
+        if (NodeIdentity.Read(directory.IdentityFile) is { } kept)
+        {
+            if (options.NodeId is { } id && id != kept.Id)
+                throw new DataDirectoryException($"The data directory {directory.Path} belongs to node '{kept.Id}', not '{id}'. Start with --node-id {kept.Id}, or use another data directory.");
+            if (kept.RaftAddress != raftAddress)
+                throw new DataDirectoryException($"Node '{kept.Id}' is known to its cluster by Raft address {kept.RaftAddress}, not {raftAddress}; Raft identifies members by address, so it cannot change. Start with that address, or remove the node from the cluster and start it with a new data directory.");
+
+            return kept;
+        }
+
+        var identity = new NodeIdentity(options.NodeId ?? NodeIdentity.NewId(), raftAddress);
+        identity.Write(directory.IdentityFile);
+        return identity;
+    }
+
+    private static void ValidateKey(ReadOnlySpan<byte> key)
+    {
+        if (key.IsEmpty || key.Length > MaxKeyBytes)
+            throw new ArgumentException($"A key must be 1 to {MaxKeyBytes} bytes; this one is {key.Length}.", nameof(key));
+    }
+
+    private async Task<CommandOutcome> ProposeAsync(Command command, CancellationToken token)
+    {
+        // Read the leadership token before the term: if leadership changes in between, the token is
+        // already cancelled and the stale term never reaches the log.
+        var leadership = node.Cluster.LeadershipToken;
+        var term = node.Cluster.Term;
+        if (leadership.IsCancellationRequested)
+            throw NotLeader();
+
+        var proposal = new Proposal(term, [command]);
+        var entry = new BinaryLogEntry { Content = CommandCodec.Encode(proposal.Commands), Term = term, Context = proposal };
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(token, leadership);
+        timeout.CancelAfter(options.WriteTimeout);
+        try
+        {
+            await node.Cluster.ReplicateAsync(entry, timeout.Token);
+        }
+        catch (Exception e) when (e is OperationCanceledException or DotNextNotLeaderException)
+        {
+            if (proposal.Outcomes is { } applied)
+                return applied[0];
+            if (proposal.IsSuperseded)
+                throw new UnavailableException("Leadership moved before the write was committed; it was not applied. Retry.", e);
+            if (token.IsCancellationRequested)
+                throw;
+
+            throw new WriteOutcomeUnknownException(
+                leadership.IsCancellationRequested
+                    ? "Leadership moved while the write was in flight; it may or may not have been applied."
+                    : $"The write was not confirmed by a quorum within {options.WriteTimeout.TotalSeconds:0.###}s; it may or may not have been applied.",
+                e);
+        }
+
+        if (proposal.Outcomes is { } outcomes)
+            return outcomes[0];
+
+        throw proposal.IsSuperseded
+            ? new UnavailableException("Leadership moved before the write was committed; it was not applied. Retry.")
+            : new WriteOutcomeUnknownException("The write's commit was reported but its result was not; it may or may not have been applied.");
+    }
+
+    private async ValueTask WaitUntilCurrentAsync(CancellationToken token)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(token);
+        timeout.CancelAfter(options.ReadTimeout);
+        try
+        {
+            long index;
+            if (IsLeader)
+            {
+                index = await ConfirmLeadershipAsync(timeout.Token);
+            }
+            else
+            {
+                var leader = Leader ?? throw new UnavailableException("No leader is known, and a linearizable read needs one. Retry, or read with consistency=stale.");
+                if (leaderClient is null || leader.HttpAddress.Length == 0)
+                    throw new UnavailableException($"This node cannot reach the leader '{leader.Id}' to confirm the read. Retry, or read with consistency=stale.");
+
+                index = await leaderClient.GetReadIndexAsync(leader, timeout.Token);
+            }
+
+            await node.Log.WaitForApplyAsync(index, timeout.Token);
+        }
+        catch (OperationCanceledException) when (!token.IsCancellationRequested)
+        {
+            throw new UnavailableException($"The read could not be confirmed with a quorum within {options.ReadTimeout.TotalSeconds:0.###}s: no leader, or no quorum. Retry, or read with consistency=stale.");
+        }
+    }
+
+    private async Task<long> ConfirmLeadershipAsync(CancellationToken token)
+    {
+        var leadership = node.Cluster.LeadershipToken;
+        if (leadership.IsCancellationRequested)
+            throw NotLeader();
+
+        // Everything the leader has appended so far includes every acknowledged write; once it is
+        // applied, and a quorum round that began after this call confirms the leadership, the local
+        // state is at least as new as any write completed before the read.
+        var index = node.Log.LastEntryIndex;
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(token, leadership);
+        try
+        {
+            await node.Cluster.ForceReplicationAsync(linked.Token);
+            await node.Log.WaitForApplyAsync(index, linked.Token);
+        }
+        catch (Exception e) when (e is DotNextNotLeaderException || (e is OperationCanceledException && leadership.IsCancellationRequested))
+        {
+            throw new UnavailableException("This node lost its leadership while confirming the read. Retry.", e);
+        }
+
+        return State.Index;
+    }
+
+    private UnavailableException NotLeader()
+        => new(Leader is { } leader ? $"This node is not the leader; the leader is '{leader.Id}'." : "There is no leader at the moment. Retry shortly.");
+
+    private void RequireLeader()
+    {
+        if (!IsLeader)
+            throw NotLeader();
+    }
+
+    private HashSet<string> VotingAddresses()
+        => node.Cluster.Members.Select(static m => NetworkAddress.Format(m.EndPoint)).ToHashSet(StringComparer.Ordinal);
+
+    private MemberInfo Describe(EndPoint endPoint)
+    {
+        var address = NetworkAddress.Format(endPoint);
+        if (address == Self.RaftAddress)
+            return Self;
+
+        foreach (var member in State.Members.Values)
+        {
+            if (member.RaftAddress == address)
+                return member;
+        }
+
+        return new MemberInfo(address, address, string.Empty);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Node {Id} opened {Directory}: {Mode}")]
+    private partial void LogOpened(string id, string directory, string mode);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Node {Id} stopped; data directory released")]
+    private partial void LogClosed(string id);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Member {Id} at {Address} joined the cluster")]
+    private partial void LogMemberJoined(string id, string address);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Member {Id} left the cluster")]
+    private partial void LogMemberLeft(string id);
+}

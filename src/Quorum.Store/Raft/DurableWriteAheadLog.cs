@@ -1,0 +1,33 @@
+using DotNext.IO.Log;
+using DotNext.Net.Cluster.Consensus.Raft;
+using DotNext.Net.Cluster.Consensus.Raft.StateMachine;
+
+namespace Quorum.Store.Raft;
+
+/// <summary>
+/// DotNext's write-ahead log, changed so that a follower's acknowledgement means "on my disk".
+/// </summary>
+/// <remarks>
+/// In DotNext 6.12 a follower handles AppendEntries by appending the entries (to memory) and then
+/// committing up to the leader's commit index, which flushes only the entries up to that index. So
+/// the follower acknowledges new entries before they reach its disk, and a write the leader
+/// acknowledges is durable on the leader alone until the next round. Quorum promises that an
+/// acknowledged write is durable on a majority, so this log re-implements the one interface method
+/// the follower path calls (the batch append) to flush the appended entries before it returns.
+/// The leader's own copy is flushed by the log before it commits. Follower appends are serialized by
+/// the cluster, so the flush never runs concurrently with itself.
+/// </remarks>
+/// <param name="options">The log's options.</param>
+/// <param name="stateMachine">The state machine the log applies committed entries to.</param>
+internal sealed class DurableWriteAheadLog(WriteAheadLog.Options options, IStateMachine stateMachine)
+    : WriteAheadLog(options, stateMachine), IAuditTrail<IRaftLogEntry>
+{
+    /// <inheritdoc/>
+    async ValueTask IAuditTrail<IRaftLogEntry>.AppendAsync<TEntry>(ILogEntryProducer<TEntry> entries, long startIndex, bool skipCommitted, CancellationToken token)
+    {
+        var hadEntries = entries.RemainingCount > 0L;
+        await AppendAsync(entries, startIndex, skipCommitted, token);
+        if (hadEntries)
+            await FlushAsync(token);
+    }
+}

@@ -1,0 +1,211 @@
+using System.Diagnostics;
+using DotNext.Net.Cluster.Consensus.Raft.Membership;
+using DotNext.Net.Cluster.Consensus.Raft.StateMachine;
+using Microsoft.Extensions.Logging;
+using Quorum.Store.Commands;
+
+namespace Quorum.Store.State;
+
+/// <summary>
+/// The replicated key-value state machine. It has three duties: apply each committed log entry,
+/// take a snapshot every so often so the log stays bounded, and restore from a snapshot (its own at
+/// start-up, or one the leader sends).
+/// </summary>
+/// <remarks>
+/// The state is an immutable <see cref="StoreState"/> swapped atomically after each entry, so
+/// readers never lock and never see half an entry. Because a version never changes, a snapshot is
+/// written in the background from the version current when it was started, while later entries keep
+/// being applied; it becomes the log's snapshot at the next apply after it is complete and on disk.
+/// </remarks>
+internal sealed partial class KeyValueStateMachine : IStateMachine, IAsyncDisposable
+{
+    private readonly SnapshotDirectory snapshots;
+    private readonly long snapshotInterval;
+    private readonly ILogger logger;
+    private readonly CancellationTokenSource lifetime = new();
+    private StoreState state = StoreState.Empty;
+    private SnapshotFile? snapshot;
+    private Task<SnapshotFile>? pendingSnapshot;
+    private long retryIndex;
+
+    /// <summary>Initializes a new instance of the <see cref="KeyValueStateMachine"/> class.</summary>
+    /// <param name="snapshotPath">The folder for snapshots.</param>
+    /// <param name="snapshotInterval">How many log entries to apply between snapshots.</param>
+    /// <param name="logger">The logger.</param>
+    public KeyValueStateMachine(string snapshotPath, long snapshotInterval, ILogger logger)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(snapshotInterval, 1);
+        snapshots = new SnapshotDirectory(snapshotPath);
+        this.snapshotInterval = snapshotInterval;
+        this.logger = logger;
+    }
+
+    /// <summary>Raised after each log entry is applied, with the new state.</summary>
+    public event Action<StoreState>? Applied;
+
+    /// <summary>Gets the current state.</summary>
+    public StoreState State => Volatile.Read(ref state);
+
+    /// <summary>Gets the index of the latest snapshot the log knows about, or 0.</summary>
+    public long SnapshotIndex => Volatile.Read(ref snapshot)?.Index ?? 0;
+
+    /// <summary>
+    /// Gets or sets where cluster-configuration entries are saved when the log hands them to the state
+    /// machine: it does so while replaying at start-up, before the Raft cluster has attached its own
+    /// storage to the log, and the configuration must not be missed then.
+    /// </summary>
+    public IClusterConfigurationStorage? ConfigurationStorage { get; set; }
+
+    /// <inheritdoc/>
+    ISnapshot? ISnapshotManager.Snapshot => Volatile.Read(ref snapshot);
+
+    /// <summary>Loads the newest snapshot on disk; must be awaited before the write-ahead log is created over this state machine.</summary>
+    /// <param name="token">Cancels the load.</param>
+    /// <returns>A task that completes when the state is restored.</returns>
+    /// <exception cref="DataDirectoryException">The snapshot is damaged.</exception>
+    public async ValueTask RestoreAsync(CancellationToken token)
+    {
+        if (snapshots.FindLatest() is not { } latest)
+            return;
+
+        var stopwatch = Stopwatch.StartNew();
+        var restored = await Task.Run(() => SnapshotDirectory.Load(latest, token), token);
+        Volatile.Write(ref state, restored);
+        Volatile.Write(ref snapshot, latest);
+        LogRestored(latest.Index, restored.Keys.Count, stopwatch.ElapsedMilliseconds);
+    }
+
+    /// <summary>Waits for a snapshot being written in the background, if any; for tests and orderly shutdown.</summary>
+    /// <returns>A task that completes when no snapshot is being written.</returns>
+    public async Task WaitForPendingSnapshotAsync()
+    {
+        if (pendingSnapshot is { } task)
+            await ((Task)task).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+    }
+
+    /// <inheritdoc/>
+    async ValueTask<long> IStateMachine.ApplyAsync(LogEntry entry, CancellationToken token)
+    {
+        PublishCompletedSnapshot();
+
+        if (entry.IsSnapshot)
+            return await InstallSnapshotAsync(entry, token);
+
+        var current = State;
+        if (entry.Index <= current.Index)
+            return current.Index;
+
+        StoreState next;
+        if (entry.IsConfiguration)
+        {
+            if (ConfigurationStorage is { } storage)
+                await storage.SaveConfigurationAsync(entry, entry.Index, token);
+
+            next = current.Advance(entry.Index, entry.Term);
+        }
+        else if (entry.TryGetPayload(out var payload) && !payload.IsEmpty)
+        {
+            IReadOnlyList<Command> commands;
+            try
+            {
+                commands = CommandCodec.Decode(payload);
+            }
+            catch (InvalidDataException e)
+            {
+                throw new DataDirectoryException($"Log entry {entry.Index} (term {entry.Term}) is damaged ({e.Message}); refusing to apply it.", e);
+            }
+
+            var outcomes = new CommandOutcome[commands.Count];
+            next = current.Apply(commands, entry.Index, entry.Term, outcomes);
+            if (entry.Context is Proposal proposal)
+            {
+                if (proposal.Term == entry.Term)
+                    proposal.Complete(outcomes);
+                else
+                    proposal.Supersede();
+            }
+        }
+        else
+        {
+            // Empty entries are the leader's no-ops: the one it appends on election, and the ones
+            // that fence membership changes.
+            next = current.Advance(entry.Index, entry.Term);
+        }
+
+        Volatile.Write(ref state, next);
+        Applied?.Invoke(next);
+        StartSnapshotIfDue(next);
+        return entry.Index;
+    }
+
+    /// <inheritdoc/>
+    ValueTask ISnapshotManager.ReclaimGarbageAsync(long watermark, CancellationToken token)
+    {
+        snapshots.DeleteOlderThan(watermark);
+        return ValueTask.CompletedTask;
+    }
+
+    /// <inheritdoc/>
+    public async ValueTask DisposeAsync()
+    {
+        await lifetime.CancelAsync();
+        await WaitForPendingSnapshotAsync();
+        lifetime.Dispose();
+    }
+
+    private async ValueTask<long> InstallSnapshotAsync(LogEntry entry, CancellationToken token)
+    {
+        // A snapshot of our own that is still being written is older than the one arriving: drop it.
+        await WaitForPendingSnapshotAsync();
+        pendingSnapshot = null;
+
+        var stopwatch = Stopwatch.StartNew();
+        var (installed, restored) = await snapshots.InstallAsync(entry, entry.Index, entry.Term, token);
+        Volatile.Write(ref state, restored);
+        Volatile.Write(ref snapshot, installed);
+        LogInstalled(entry.Index, restored.Keys.Count, stopwatch.ElapsedMilliseconds);
+        Applied?.Invoke(restored);
+        return entry.Index;
+    }
+
+    private void StartSnapshotIfDue(StoreState current)
+    {
+        if (pendingSnapshot is not null || current.Index - SnapshotIndex < snapshotInterval || current.Index < retryIndex)
+            return;
+
+        var token = lifetime.Token;
+        pendingSnapshot = Task.Run(() => snapshots.Write(current, token), token);
+    }
+
+    private void PublishCompletedSnapshot()
+    {
+        if (pendingSnapshot is not { IsCompleted: true } task)
+            return;
+
+        pendingSnapshot = null;
+        if (task.IsCompletedSuccessfully)
+        {
+            var taken = task.Result;
+            Volatile.Write(ref snapshot, taken);
+            LogSnapshotTaken(taken.Index, new FileInfo(taken.Path).Length);
+        }
+        else if (!task.IsCanceled)
+        {
+            // Back off for a whole interval so a persistent failure (a full disk) is not retried on every entry.
+            retryIndex = State.Index + snapshotInterval;
+            LogSnapshotFailed(task.Exception?.GetBaseException());
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Snapshot taken at index {Index} ({Bytes} bytes)")]
+    private partial void LogSnapshotTaken(long index, long bytes);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Snapshot failed; will try again after another interval of entries")]
+    private partial void LogSnapshotFailed(Exception? exception);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Restored snapshot at index {Index} ({Keys} keys) in {Milliseconds} ms")]
+    private partial void LogRestored(long index, long keys, long milliseconds);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Installed snapshot from the leader at index {Index} ({Keys} keys) in {Milliseconds} ms")]
+    private partial void LogInstalled(long index, long keys, long milliseconds);
+}

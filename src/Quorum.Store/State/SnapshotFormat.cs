@@ -1,0 +1,151 @@
+using System.Buffers.Binary;
+using System.Text;
+
+namespace Quorum.Store.State;
+
+/// <summary>
+/// The on-disk form of a snapshot: compact, binary-safe, and checked end to end.
+/// </summary>
+/// <remarks>
+/// <code>
+/// magic      8 bytes  "QRMSNAP1"
+/// index      int64 LE  log index the snapshot reflects
+/// term       int64 LE  term of that entry
+/// members    varint count, then per member: id, raft address, http address (varint length + UTF-8)
+/// keys       varint count, then per key in byte order: key, value (varint length + bytes), revision (varint)
+/// end        4 bytes  "QEND"
+/// checksum   uint64 LE XxHash64 of every byte before it
+/// </code>
+/// A reader refuses a file whose magic, counts, order, end marker, length or checksum is off:
+/// a damaged snapshot is never served.
+/// </remarks>
+internal static class SnapshotFormat
+{
+    private const int MaxFieldLength = 256 * 1024 * 1024;
+    private static readonly byte[] Magic = "QRMSNAP1"u8.ToArray();
+    private static readonly byte[] EndMarker = "QEND"u8.ToArray();
+
+    /// <summary>Writes a state.</summary>
+    /// <param name="destination">Where to write; left open.</param>
+    /// <param name="state">The state.</param>
+    /// <param name="token">Cancels between keys.</param>
+    public static void Write(Stream destination, StoreState state, CancellationToken token)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        using var hashing = new HashingStream(destination);
+        using (var writer = new BinaryWriter(hashing, Encoding.UTF8, leaveOpen: true))
+        {
+            writer.Write(Magic);
+            writer.Write(state.Index);
+            writer.Write(state.Term);
+
+            writer.Write7BitEncodedInt64(state.Members.Count);
+            foreach (var member in state.Members.Values)
+            {
+                writer.Write(member.Id);
+                writer.Write(member.RaftAddress);
+                writer.Write(member.HttpAddress);
+            }
+
+            writer.Write7BitEncodedInt64(state.Keys.Count);
+            var written = 0L;
+            foreach (var (key, record) in state.Keys.Enumerate())
+            {
+                if ((++written & 0xFFF) == 0)
+                    token.ThrowIfCancellationRequested();
+
+                writer.Write7BitEncodedInt(key.Length);
+                writer.Write(key);
+                writer.Write7BitEncodedInt(record.Value.Length);
+                writer.Write(record.Value);
+                writer.Write7BitEncodedInt64(record.Revision);
+            }
+
+            writer.Write(EndMarker);
+        }
+
+        Span<byte> checksum = stackalloc byte[sizeof(ulong)];
+        BinaryPrimitives.WriteUInt64LittleEndian(checksum, hashing.CurrentHash());
+        destination.Write(checksum);
+    }
+
+    /// <summary>Reads and verifies a state.</summary>
+    /// <param name="source">Where to read from; left open.</param>
+    /// <param name="token">Cancels between keys.</param>
+    /// <returns>The state.</returns>
+    /// <exception cref="InvalidDataException">The data is not a complete, intact snapshot.</exception>
+    public static StoreState Read(Stream source, CancellationToken token)
+    {
+        using var hashing = new HashingStream(source);
+        using var reader = new BinaryReader(hashing, Encoding.UTF8, leaveOpen: true);
+        try
+        {
+            if (!ReadExactly(reader, Magic.Length).AsSpan().SequenceEqual(Magic))
+                throw new InvalidDataException("not a Quorum snapshot (bad magic number)");
+
+            var index = reader.ReadInt64();
+            var term = reader.ReadInt64();
+
+            var memberCount = ReadCount(reader);
+            var members = new List<MemberInfo>((int)Math.Min(memberCount, 1024));
+            for (var i = 0L; i < memberCount; i++)
+                members.Add(new MemberInfo(reader.ReadString(), reader.ReadString(), reader.ReadString()));
+
+            var keyCount = ReadCount(reader);
+            var keys = new List<byte[]>((int)Math.Min(keyCount, 1 << 20));
+            var records = new List<KeyRecord>(keys.Capacity);
+            for (var i = 0L; i < keyCount; i++)
+            {
+                if ((i & 0xFFF) == 0)
+                    token.ThrowIfCancellationRequested();
+
+                var key = ReadExactly(reader, ReadLength(reader));
+                var value = ReadExactly(reader, ReadLength(reader));
+                var revision = reader.Read7BitEncodedInt64();
+                if (keys.Count > 0 && SortedKeyMap<KeyRecord>.Compare(keys[^1], key) >= 0)
+                    throw new InvalidDataException("keys are out of order");
+
+                keys.Add(key);
+                records.Add(new KeyRecord(value, revision));
+            }
+
+            if (!ReadExactly(reader, EndMarker.Length).AsSpan().SequenceEqual(EndMarker))
+                throw new InvalidDataException("end marker missing");
+
+            var expected = hashing.CurrentHash();
+            var actual = BinaryPrimitives.ReadUInt64LittleEndian(ReadExactly(reader, sizeof(ulong)));
+            if (actual != expected)
+                throw new InvalidDataException("checksum mismatch");
+            if (hashing.Read(new byte[1]) != 0)
+                throw new InvalidDataException("unexpected bytes after the checksum");
+
+            return StoreState.Create(SortedKeyMap<KeyRecord>.FromSorted(keys, records), members, index, term);
+        }
+        catch (EndOfStreamException)
+        {
+            throw new InvalidDataException("file is truncated");
+        }
+        catch (FormatException e)
+        {
+            throw new InvalidDataException($"malformed field ({e.Message})");
+        }
+    }
+
+    private static long ReadCount(BinaryReader reader)
+    {
+        var count = reader.Read7BitEncodedInt64();
+        return count >= 0 ? count : throw new InvalidDataException("negative count");
+    }
+
+    private static int ReadLength(BinaryReader reader)
+    {
+        var length = reader.Read7BitEncodedInt();
+        return length is >= 0 and <= MaxFieldLength ? length : throw new InvalidDataException("field length out of range");
+    }
+
+    private static byte[] ReadExactly(BinaryReader reader, int count)
+    {
+        var bytes = reader.ReadBytes(count);
+        return bytes.Length == count ? bytes : throw new EndOfStreamException();
+    }
+}

@@ -1,0 +1,88 @@
+using System.Globalization;
+
+namespace Quorum.Store.Storage;
+
+/// <summary>
+/// A node's data directory, owned by one process at a time through an exclusive flock on its
+/// <c>LOCK</c> file, held for as long as the node runs.
+/// </summary>
+/// <remarks>
+/// Layout: <c>LOCK</c> (the lock, holding the owner's PID), <c>node.json</c> (identity),
+/// <c>cluster.config</c> (Raft membership), <c>wal/</c> (the write-ahead log), <c>snapshots/</c>.
+/// </remarks>
+internal sealed class DataDirectory : IDisposable
+{
+    private int lockDescriptor;
+
+    private DataDirectory(string path, int lockDescriptor)
+    {
+        Path = path;
+        this.lockDescriptor = lockDescriptor;
+    }
+
+    /// <summary>Gets the directory's full path.</summary>
+    public string Path { get; }
+
+    /// <summary>Gets the identity file's path.</summary>
+    public string IdentityFile => System.IO.Path.Combine(Path, "node.json");
+
+    /// <summary>Gets the cluster configuration file's path.</summary>
+    public string ClusterConfigurationFile => System.IO.Path.Combine(Path, "cluster.config");
+
+    /// <summary>Gets the write-ahead log's folder.</summary>
+    public string LogPath => System.IO.Path.Combine(Path, "wal");
+
+    /// <summary>Gets the snapshots' folder.</summary>
+    public string SnapshotPath => System.IO.Path.Combine(Path, "snapshots");
+
+    /// <summary>Gets a value indicating that the directory already belongs to a cluster.</summary>
+    public bool HasClusterState => File.Exists(ClusterConfigurationFile);
+
+    /// <summary>Opens a data directory, creating it when missing, and takes its lock.</summary>
+    /// <param name="path">The directory.</param>
+    /// <returns>The open directory; dispose it to release the lock.</returns>
+    /// <exception cref="DataDirectoryException">Another process holds the directory, or it cannot be created or locked.</exception>
+    public static DataDirectory Open(string path)
+    {
+        var fullPath = System.IO.Path.GetFullPath(path);
+        var lockPath = System.IO.Path.Combine(fullPath, "LOCK");
+        try
+        {
+            Directory.CreateDirectory(fullPath);
+            if (!NativeFile.TryLockExclusive(lockPath, out var descriptor))
+            {
+                var owner = ReadOwner(lockPath);
+                throw new DataDirectoryException(
+                    $"The data directory {fullPath} is in use by another Quorum process{owner}. Stop that process or choose another --data-dir.");
+            }
+
+            try
+            {
+                NativeFile.Overwrite(descriptor, Environment.ProcessId.ToString(CultureInfo.InvariantCulture) + "\n");
+            }
+            catch
+            {
+                NativeFile.Release(descriptor);
+                throw;
+            }
+
+            return new DataDirectory(fullPath, descriptor);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new DataDirectoryException($"The data directory {fullPath} cannot be used: {e.Message}", e);
+        }
+    }
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        NativeFile.Release(Interlocked.Exchange(ref lockDescriptor, -1));
+    }
+
+    private static string ReadOwner(string lockPath)
+    {
+        var text = NativeFile.ReadSmallFile(lockPath).Trim();
+        return text.Length > 0 ? $" (pid {text})" : string.Empty;
+    }
+}

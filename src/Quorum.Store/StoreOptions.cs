@@ -1,0 +1,113 @@
+using System.Net;
+using Quorum.Store.Raft;
+
+namespace Quorum.Store;
+
+/// <summary>
+/// How to open a store: where its data lives, how it is reached, and its limits. Immutable once built.
+/// </summary>
+public sealed class StoreOptions
+{
+    private readonly string dataDirectory = "data";
+    private readonly string? nodeId;
+    private readonly IPEndPoint raftEndPoint = new(IPAddress.Loopback, 8081);
+    private readonly string? advertisedRaftAddress;
+    private readonly string httpAddress = "http://127.0.0.1:8080";
+    private readonly bool joinExistingCluster;
+    private readonly long snapshotInterval = 50_000;
+    private readonly int maxValueBytes = 1024 * 1024;
+    private readonly TimeSpan electionTimeout = TimeSpan.FromMilliseconds(300);
+    private readonly TimeSpan writeTimeout = TimeSpan.FromSeconds(5);
+    private readonly TimeSpan readTimeout = TimeSpan.FromSeconds(5);
+
+    /// <summary>Gets the data directory (WAL, snapshots, identity, cluster configuration).</summary>
+    public string DataDirectory
+    {
+        get => dataDirectory;
+        init => dataDirectory = !string.IsNullOrWhiteSpace(value) ? value : throw new ArgumentException("The data directory must not be empty.", nameof(value));
+    }
+
+    /// <summary>Gets this node's ID; <see langword="null"/> to use the one kept in the data directory, or generate one.</summary>
+    public string? NodeId
+    {
+        get => nodeId;
+        init => nodeId = value is null || IsValidNodeId(value) ? value : throw new ArgumentException($"Node ID '{value}' is not valid: use 1 to 64 letters, digits, '-', '_' or '.'.", nameof(value));
+    }
+
+    /// <summary>Gets the address the Raft transport binds.</summary>
+    public IPEndPoint RaftEndPoint
+    {
+        get => raftEndPoint;
+        init => raftEndPoint = value ?? throw new ArgumentNullException(nameof(value));
+    }
+
+    /// <summary>Gets the Raft address other members dial (<c>host:port</c>); defaults to <see cref="RaftEndPoint"/>.</summary>
+    public string AdvertisedRaftAddress
+    {
+        get => advertisedRaftAddress ?? NetworkAddress.Format(raftEndPoint);
+        init => advertisedRaftAddress = NetworkAddress.TryParse(value, out _) ? value : throw new ArgumentException($"Raft address '{value}' is not host:port.", nameof(value));
+    }
+
+    /// <summary>Gets the base URL of this node's HTTP API, as other nodes and clients reach it.</summary>
+    public string HttpAddress
+    {
+        get => httpAddress;
+        init => httpAddress = Uri.TryCreate(value, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"
+            ? value.TrimEnd('/')
+            : throw new ArgumentException($"HTTP address '{value}' is not an http:// or https:// URL.", nameof(value));
+    }
+
+    /// <summary>
+    /// Gets a value indicating that a node with an empty data directory should wait to be added to an
+    /// existing cluster instead of bootstrapping a new one. Ignored when the data directory already
+    /// belongs to a cluster.
+    /// </summary>
+    public bool JoinExistingCluster
+    {
+        get => joinExistingCluster;
+        init => joinExistingCluster = value;
+    }
+
+    /// <summary>Gets how many log entries are applied between two snapshots.</summary>
+    public long SnapshotInterval
+    {
+        get => snapshotInterval;
+        init => snapshotInterval = value >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(value), "The snapshot interval must be at least 1.");
+    }
+
+    /// <summary>Gets the largest value accepted, in bytes.</summary>
+    public int MaxValueBytes
+    {
+        get => maxValueBytes;
+        init => maxValueBytes = value >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(value), "The value size limit must be at least 1 byte.");
+    }
+
+    /// <summary>Gets the shortest election timeout; the longest is twice as long, and heartbeats go out at half of it.</summary>
+    public TimeSpan ElectionTimeout
+    {
+        get => electionTimeout;
+        init => electionTimeout = value >= TimeSpan.FromMilliseconds(50) && value <= TimeSpan.FromSeconds(60)
+            ? value
+            : throw new ArgumentOutOfRangeException(nameof(value), "The election timeout must be between 50ms and 60s.");
+    }
+
+    /// <summary>Gets how long a write may wait for its commit before its outcome is reported unknown.</summary>
+    public TimeSpan WriteTimeout
+    {
+        get => writeTimeout;
+        init => writeTimeout = value > TimeSpan.Zero ? value : throw new ArgumentOutOfRangeException(nameof(value), "The write timeout must be positive.");
+    }
+
+    /// <summary>Gets how long a linearizable read may wait to confirm it is up to date.</summary>
+    public TimeSpan ReadTimeout
+    {
+        get => readTimeout;
+        init => readTimeout = value > TimeSpan.Zero ? value : throw new ArgumentOutOfRangeException(nameof(value), "The read timeout must be positive.");
+    }
+
+    /// <summary>Tells whether a node ID is acceptable: 1 to 64 ASCII letters, digits, '-', '_' or '.'.</summary>
+    /// <param name="id">The ID.</param>
+    /// <returns><see langword="true"/> when valid.</returns>
+    public static bool IsValidNodeId(string? id)
+        => id is { Length: >= 1 and <= 64 } && id.All(static c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.');
+}

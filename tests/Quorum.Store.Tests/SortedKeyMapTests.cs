@@ -1,0 +1,86 @@
+using System.Text;
+using Quorum.Store.State;
+
+namespace Quorum.Store.Tests;
+
+public sealed class SortedKeyMapTests
+{
+    private static byte[] Key(string s) => Encoding.UTF8.GetBytes(s);
+
+    [Fact]
+    public void Random_updates_match_a_reference_map_and_old_versions_do_not_change()
+    {
+        var random = new Random(12345);
+        var reference = new SortedDictionary<byte[], string>(Comparer<byte[]>.Create((a, b) => a.AsSpan().SequenceCompareTo(b)));
+        var map = SortedKeyMap<string>.Empty;
+
+        for (var i = 0; i < 20_000; i++)
+        {
+            var key = new byte[random.Next(0, 4)];
+            random.NextBytes(key);
+            if (random.Next(3) == 0)
+            {
+                reference.Remove(key);
+                map = map.Remove(key);
+            }
+            else
+            {
+                var value = i.ToString();
+                reference[key] = value;
+                map = map.SetItem(key, value);
+            }
+
+            if (i % 2_000 == 0)
+            {
+                map.Validate();
+                Assert.Equal(reference.Count, map.Count);
+            }
+        }
+
+        map.Validate();
+        Assert.Equal(reference.Select(p => (Convert.ToHexString(p.Key), p.Value)), map.Enumerate().Select(p => (Convert.ToHexString(p.Key), p.Value)));
+
+        var frozen = map;
+        var frozenContent = frozen.Enumerate().ToList();
+        foreach (var (key, _) in frozenContent.Take(100))
+            map = map.Remove(key).SetItem(Key("new"), "x");
+        Assert.Equal(frozenContent, frozen.Enumerate().ToList());
+    }
+
+    [Fact]
+    public void EnumerateFrom_starts_at_the_first_key_not_less_than_the_start()
+    {
+        var map = SortedKeyMap<string>.Empty;
+        foreach (var k in new[] { "a", "b/1", "b/2", "b/3", "c" })
+            map = map.SetItem(Key(k), k);
+
+        Assert.Equal(["b/1", "b/2", "b/3", "c"], map.EnumerateFrom(Key("b")).Select(p => p.Value));
+        Assert.Equal(["b/3", "c"], map.EnumerateFrom(Key("b/25")).Select(p => p.Value));
+        Assert.Empty(map.EnumerateFrom(Key("d")));
+    }
+
+    [Fact]
+    public void Keys_order_by_unsigned_bytes()
+    {
+        var map = SortedKeyMap<string>.Empty
+            .SetItem([0xFF], "ff")
+            .SetItem([0x00], "00")
+            .SetItem([0x7F], "7f")
+            .SetItem([0x80], "80");
+
+        Assert.Equal(["00", "7f", "80", "ff"], map.Enumerate().Select(p => p.Value));
+    }
+
+    [Fact]
+    public void FromSorted_builds_a_balanced_tree_and_rejects_unsorted_input()
+    {
+        var keys = Enumerable.Range(0, 1000).Select(i => Key(i.ToString("D4"))).ToArray();
+        var map = SortedKeyMap<string>.FromSorted(keys, keys.Select(k => Encoding.UTF8.GetString(k)).ToArray());
+
+        Assert.Equal(1000, map.Count);
+        Assert.True(map.Validate() <= 11);
+        Assert.True(map.TryGetValue(Key("0500"), out var value));
+        Assert.Equal("0500", value);
+        Assert.Throws<ArgumentException>(() => SortedKeyMap<string>.FromSorted([Key("b"), Key("a")], ["b", "a"]));
+    }
+}

@@ -1,0 +1,127 @@
+using System.Text;
+using DotNext.Net.Cluster.Consensus.Raft;
+using DotNext.Net.Cluster.Consensus.Raft.StateMachine;
+using Microsoft.Extensions.Logging.Abstractions;
+using Quorum.Store.Commands;
+using Quorum.Store.State;
+
+namespace Quorum.Store.Tests;
+
+/// <summary>The state machine driven by DotNext's real write-ahead log on a real disk, without a cluster.</summary>
+public sealed class StateMachineTests
+{
+    private static byte[] Key(int i) => Encoding.UTF8.GetBytes($"k{i}");
+
+    private static async Task<(KeyValueStateMachine Machine, WriteAheadLog Log)> OpenAsync(TempDirectory temp, long snapshotInterval)
+    {
+        var machine = new KeyValueStateMachine(temp.Combine("snapshots"), snapshotInterval, NullLogger.Instance);
+        await machine.RestoreAsync(CancellationToken.None);
+        var log = new WriteAheadLog(new WriteAheadLog.Options { Location = temp.Combine("wal"), ChunkSize = 64 * 1024 }, machine);
+        await log.InitializeAsync();
+        return (machine, log);
+    }
+
+    private static async Task<long> AppendAndApplyAsync(WriteAheadLog log, params Command[] commands)
+    {
+        var index = await log.AppendAsync(new BinaryLogEntry { Content = CommandCodec.Encode(commands), Term = 1 });
+        await log.CommitAsync(index);
+        await log.WaitForApplyAsync(index);
+        return index;
+    }
+
+    [Fact]
+    public async Task Applied_entries_set_and_delete_keys_with_the_log_index_as_revision()
+    {
+        using var temp = new TempDirectory();
+        var (machine, log) = await OpenAsync(temp, 1000);
+        await using (machine)
+        await using (log)
+        {
+            var first = await AppendAndApplyAsync(log, new PutCommand(Key(1), [1]), new PutCommand(Key(2), [2]));
+            var second = await AppendAndApplyAsync(log, new DeleteCommand(Key(1)), new PutCommand(Key(2), [22]));
+
+            var state = machine.State;
+            Assert.Equal(second, state.Index);
+            Assert.False(state.Keys.TryGetValue(Key(1), out _));
+            Assert.True(state.Keys.TryGetValue(Key(2), out var record));
+            Assert.Equal(new byte[] { 22 }, record.Value);
+            Assert.Equal(second, record.Revision);
+            Assert.True(second > first);
+        }
+    }
+
+    [Fact]
+    public async Task A_proposal_gets_its_outcome_and_one_from_another_term_is_superseded()
+    {
+        using var temp = new TempDirectory();
+        var (machine, log) = await OpenAsync(temp, 1000);
+        await using (machine)
+        await using (log)
+        {
+            var mine = new Proposal(1, [new PutCommand(Key(1), [1])]);
+            var index = await log.AppendAsync(new BinaryLogEntry { Content = CommandCodec.Encode(mine.Commands), Term = 1, Context = mine });
+            var stale = new Proposal(0, [new PutCommand(Key(2), [2])]);
+            var other = await log.AppendAsync(new BinaryLogEntry { Content = CommandCodec.Encode(stale.Commands), Term = 1, Context = stale });
+            await log.CommitAsync(other);
+            await log.WaitForApplyAsync(other);
+
+            Assert.Equal(index, Assert.Single(mine.Outcomes!).Revision);
+            Assert.Null(stale.Outcomes);
+            Assert.True(stale.IsSuperseded);
+        }
+    }
+
+    [Fact]
+    public async Task Snapshots_are_taken_every_interval_and_a_restart_restores_the_same_state()
+    {
+        using var temp = new TempDirectory();
+        var (machine, log) = await OpenAsync(temp, 10);
+        long lastIndex;
+        await using (machine)
+        await using (log)
+        {
+            for (var i = 0; i < 25; i++)
+                await AppendAndApplyAsync(log, new PutCommand(Key(i % 7), Encoding.UTF8.GetBytes($"v{i}")));
+
+            await machine.WaitForPendingSnapshotAsync();
+            lastIndex = await AppendAndApplyAsync(log, new DeleteCommand(Key(3)));
+            Assert.True(machine.SnapshotIndex >= 10, $"snapshot index {machine.SnapshotIndex}");
+            Assert.NotEmpty(Directory.GetFiles(temp.Combine("snapshots"), "*.snap"));
+        }
+
+        var (reopened, reopenedLog) = await OpenAsync(temp, 10);
+        await using (reopened)
+        await using (reopenedLog)
+        {
+            var state = reopened.State;
+            Assert.Equal(lastIndex, state.Index);
+            Assert.Equal(6, state.Keys.Count);
+            Assert.False(state.Keys.TryGetValue(Key(3), out _));
+            Assert.True(state.Keys.TryGetValue(Key(23 % 7), out var record));
+            Assert.Equal("v23", Encoding.UTF8.GetString(record.Value));
+        }
+    }
+
+    [Fact]
+    public async Task A_damaged_snapshot_stops_the_restore()
+    {
+        using var temp = new TempDirectory();
+        var (machine, log) = await OpenAsync(temp, 5);
+        await using (machine)
+        await using (log)
+        {
+            for (var i = 0; i < 6; i++)
+                await AppendAndApplyAsync(log, new PutCommand(Key(i), [(byte)i]));
+            await machine.WaitForPendingSnapshotAsync();
+        }
+
+        var snapshot = Directory.GetFiles(temp.Combine("snapshots"), "*.snap").Single();
+        var bytes = File.ReadAllBytes(snapshot);
+        bytes[bytes.Length / 2] ^= 1;
+        File.WriteAllBytes(snapshot, bytes);
+
+        await using var damaged = new KeyValueStateMachine(temp.Combine("snapshots"), 5, NullLogger.Instance);
+        var error = await Assert.ThrowsAsync<DataDirectoryException>(async () => await damaged.RestoreAsync(CancellationToken.None));
+        Assert.Contains("damaged", error.Message);
+    }
+}
