@@ -98,6 +98,17 @@ public sealed partial class QuorumStore : IAsyncDisposable
         }
     }
 
+    /// <summary>Reads the ID kept in a data directory, without opening it.</summary>
+    /// <param name="dataDirectory">The data directory.</param>
+    /// <returns>The ID, or <see langword="null"/> when the directory has none yet.</returns>
+    /// <exception cref="DataDirectoryException">The identity file is damaged.</exception>
+    public static string? FindNodeId(string dataDirectory)
+        => NodeIdentity.Read(Path.Combine(Path.GetFullPath(dataDirectory), DataDirectory.IdentityFileName))?.Id;
+
+    /// <summary>Creates a fresh, random node ID.</summary>
+    /// <returns>An ID such as <c>q7f3a91c2</c>.</returns>
+    public static string NewNodeId() => NodeIdentity.NewId();
+
     /// <summary>Sets a key.</summary>
     /// <param name="key">The key: 1 to <see cref="MaxKeyBytes"/> bytes.</param>
     /// <param name="value">The value, up to <see cref="StoreOptions.MaxValueBytes"/>.</param>
@@ -187,9 +198,9 @@ public sealed partial class QuorumStore : IAsyncDisposable
         if (member.HttpAddress.Length > 0 && !Uri.TryCreate(member.HttpAddress, UriKind.Absolute, out _))
             throw new ArgumentException($"Member HTTP address '{member.HttpAddress}' is not a URL.", nameof(member));
 
-        RequireLeader();
+        _ = await AcquireLeadershipAsync(token);
         var raftAddress = NetworkAddress.Format(endPoint);
-        var voters = VotingAddresses();
+        var voters = await node.GetVotersAsync(token);
         foreach (var known in State.Members.Values)
         {
             if (!voters.Contains(known.RaftAddress))
@@ -223,7 +234,7 @@ public sealed partial class QuorumStore : IAsyncDisposable
             throw new WriteOutcomeUnknownException($"Adding member '{member.Id}' was not confirmed in time; check GET /raft/members, then retry if it is absent.", e);
         }
 
-        if (!VotingAddresses().Contains(raftAddress))
+        if (!(await node.GetVotersAsync(token)).Contains(raftAddress))
             throw new UnavailableException($"Member '{member.Id}' at {raftAddress} did not catch up with the log in time. Check that it is running and reachable there, then retry.");
 
         LogMemberJoined(member.Id, raftAddress);
@@ -239,8 +250,8 @@ public sealed partial class QuorumStore : IAsyncDisposable
     public async Task RemoveMemberAsync(string id, CancellationToken token = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(id);
-        RequireLeader();
-        var voters = VotingAddresses();
+        _ = await AcquireLeadershipAsync(token);
+        var voters = await node.GetVotersAsync(token);
         if (!State.Members.TryGetValue(id, out var member) || !voters.Contains(member.RaftAddress) || !NetworkAddress.TryParse(member.RaftAddress, out var endPoint))
             throw new MembershipException($"The cluster has no member with ID '{id}'. See GET /raft/members.", isUnknownMember: true);
 
@@ -348,10 +359,10 @@ public sealed partial class QuorumStore : IAsyncDisposable
 
     private async Task<CommandOutcome> ProposeAsync(Command command, CancellationToken token)
     {
-        // Read the leadership token before the term: if leadership changes in between, the token is
-        // already cancelled and the stale term never reaches the log.
-        var leadership = node.Cluster.LeadershipToken;
-        var term = node.Cluster.Term;
+        // The token first, then the term of that leadership, then the token again: if leadership
+        // ended in between, the entry never reaches the log under a term that is not its leader's.
+        var leadership = await AcquireLeadershipAsync(token);
+        var term = node.LeaderTerm;
         if (leadership.IsCancellationRequested)
             throw NotLeader();
 
@@ -394,7 +405,7 @@ public sealed partial class QuorumStore : IAsyncDisposable
         try
         {
             long index;
-            if (IsLeader)
+            if (IsLeader || LeaderIsLocal)
             {
                 index = await ConfirmLeadershipAsync(timeout.Token);
             }
@@ -417,9 +428,7 @@ public sealed partial class QuorumStore : IAsyncDisposable
 
     private async Task<long> ConfirmLeadershipAsync(CancellationToken token)
     {
-        var leadership = node.Cluster.LeadershipToken;
-        if (leadership.IsCancellationRequested)
-            throw NotLeader();
+        var leadership = await AcquireLeadershipAsync(token);
 
         // Everything the leader has appended so far includes every acknowledged write; once it is
         // applied, and a quorum round that began after this call confirms the leadership, the local
@@ -439,17 +448,35 @@ public sealed partial class QuorumStore : IAsyncDisposable
         return State.Index;
     }
 
-    private UnavailableException NotLeader()
-        => new(Leader is { } leader ? $"This node is not the leader; the leader is '{leader.Id}'." : "There is no leader at the moment. Retry shortly.");
-
-    private void RequireLeader()
+    /// <summary>
+    /// Gets the leadership token, waiting for it when this node has just won an election: until the
+    /// no-op entry of its term is committed and everything before it applied, a new leader must not
+    /// serve (DotNext keeps the token cancelled until then).
+    /// </summary>
+    private async ValueTask<CancellationToken> AcquireLeadershipAsync(CancellationToken token)
     {
-        if (!IsLeader)
+        var leadership = node.Cluster.LeadershipToken;
+        if (!leadership.IsCancellationRequested)
+            return leadership;
+        if (!LeaderIsLocal)
             throw NotLeader();
+
+        using var wait = CancellationTokenSource.CreateLinkedTokenSource(token);
+        wait.CancelAfter(options.ElectionTimeout * 4);
+        try
+        {
+            return await node.Cluster.WaitForLeadershipAsync(wait.Token);
+        }
+        catch (OperationCanceledException) when (!token.IsCancellationRequested)
+        {
+            throw NotLeader();
+        }
     }
 
-    private HashSet<string> VotingAddresses()
-        => node.Cluster.Members.Select(static m => NetworkAddress.Format(m.EndPoint)).ToHashSet(StringComparer.Ordinal);
+    private bool LeaderIsLocal => node.Cluster.Leader is { IsRemote: false };
+
+    private UnavailableException NotLeader()
+        => new(Leader is { } leader ? $"This node is not the leader; the leader is '{leader.Id}'." : "There is no leader at the moment. Retry shortly.");
 
     private MemberInfo Describe(EndPoint endPoint)
     {

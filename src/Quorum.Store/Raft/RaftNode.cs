@@ -1,5 +1,6 @@
 using System.Net;
 using DotNext.Net.Cluster.Consensus.Raft;
+using DotNext.Net.Cluster.Consensus.Raft.Membership;
 using DotNext.Net.Cluster.Consensus.Raft.StateMachine;
 using Microsoft.Extensions.Logging;
 using Quorum.Store.State;
@@ -18,6 +19,7 @@ internal sealed partial class RaftNode : IAsyncDisposable
     private readonly ClusterConfigurationFile configuration;
     private readonly ILogger logger;
     private readonly Func<EndPoint, string> describe;
+    private long leaderTerm = -1;
 
     private RaftNode(RaftCluster cluster, DurableWriteAheadLog log, KeyValueStateMachine stateMachine, ClusterConfigurationFile configuration, EndPoint localAddress, ILogger logger)
     {
@@ -39,8 +41,29 @@ internal sealed partial class RaftNode : IAsyncDisposable
     /// <summary>Gets the state machine.</summary>
     public KeyValueStateMachine StateMachine { get; }
 
+    /// <summary>
+    /// Gets the term in which this node last became leader, or -1.
+    /// </summary>
+    /// <remarks>
+    /// DotNext updates the term before it steps a leader down, so <c>Cluster.Term</c> read while the
+    /// leadership token is still valid may already be the next term; an entry stamped with it would
+    /// break Raft's log matching. This term is captured when the node becomes leader, under DotNext's
+    /// transition lock, so it is the leader's own term for as long as that leadership lasts.
+    /// </remarks>
+    public long LeaderTerm => Volatile.Read(ref leaderTerm);
+
     /// <summary>Gets this node's Raft address, as the cluster knows it.</summary>
     public EndPoint LocalAddress { get; }
+
+    /// <summary>Reads the committed voting configuration: the Raft addresses of the voters.</summary>
+    /// <param name="token">Cancels the read.</param>
+    /// <returns>The addresses, formatted as <c>host:port</c>.</returns>
+    /// <remarks>The cluster's own member list catches up with a newly committed configuration a moment later; this does not lag.</remarks>
+    public async Task<HashSet<string>> GetVotersAsync(CancellationToken token)
+    {
+        var committed = await ((IClusterConfigurationStorage<EndPoint>)configuration).LoadConfigurationAsync(token);
+        return committed.Members.Select(NetworkAddress.Format).ToHashSet(StringComparer.Ordinal);
+    }
 
     /// <summary>Restores the state, opens the log and starts the Raft cluster.</summary>
     /// <param name="options">The store's options.</param>
@@ -133,9 +156,14 @@ internal sealed partial class RaftNode : IAsyncDisposable
     private void OnLeaderChanged(RaftCluster<RaftClusterMember> sender, RaftClusterMember? leader)
     {
         if (leader is null)
+        {
             LogNoLeader(sender.Term);
+        }
         else if (!leader.IsRemote)
+        {
+            Volatile.Write(ref leaderTerm, sender.Term);
             LogBecameLeader(sender.Term);
+        }
         else
             LogFollowing(describe(leader.EndPoint), sender.Term);
     }

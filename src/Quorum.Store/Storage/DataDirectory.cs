@@ -12,6 +12,9 @@ namespace Quorum.Store.Storage;
 /// </remarks>
 internal sealed class DataDirectory : IDisposable
 {
+    /// <summary>The name of the identity file.</summary>
+    public const string IdentityFileName = "node.json";
+
     private int lockDescriptor;
 
     private DataDirectory(string path, int lockDescriptor)
@@ -24,7 +27,7 @@ internal sealed class DataDirectory : IDisposable
     public string Path { get; }
 
     /// <summary>Gets the identity file's path.</summary>
-    public string IdentityFile => System.IO.Path.Combine(Path, "node.json");
+    public string IdentityFile => System.IO.Path.Combine(Path, IdentityFileName);
 
     /// <summary>Gets the cluster configuration file's path.</summary>
     public string ClusterConfigurationFile => System.IO.Path.Combine(Path, "cluster.config");

@@ -1,0 +1,81 @@
+using System.Text.Json.Serialization;
+
+namespace Quorum.Client;
+
+/// <summary>How up to date a read must be.</summary>
+public enum Consistency
+{
+    /// <summary>Reflects every write completed before the read began (the default).</summary>
+    Linearizable,
+
+    /// <summary>Answers from the asked node's replica at once; may lag.</summary>
+    Stale,
+}
+
+/// <summary>A value and the revision that wrote it.</summary>
+/// <param name="Value">The value.</param>
+/// <param name="Revision">The revision.</param>
+public sealed record VersionedValue(byte[] Value, long Revision);
+
+/// <summary>A cluster member.</summary>
+/// <param name="Id">Its ID.</param>
+/// <param name="Address">Its Raft address.</param>
+/// <param name="Http">Its HTTP base URL.</param>
+/// <param name="Leader">Whether it leads.</param>
+public sealed record Member(
+    [property: JsonPropertyName("id")] string Id,
+    [property: JsonPropertyName("address")] string Address,
+    [property: JsonPropertyName("http")] string Http,
+    [property: JsonPropertyName("leader")] bool Leader);
+
+/// <summary>A node's view of itself and its cluster.</summary>
+/// <param name="Id">The node's ID.</param>
+/// <param name="State">leader, follower or candidate.</param>
+/// <param name="Term">The Raft term.</param>
+/// <param name="Leader">The leader's ID, or null.</param>
+/// <param name="CommitIndex">The highest committed index known.</param>
+/// <param name="AppliedIndex">The highest applied index.</param>
+/// <param name="LastSnapshotIndex">The newest snapshot's index.</param>
+/// <param name="Members">The members.</param>
+public sealed record NodeStatus(
+    [property: JsonPropertyName("id")] string Id,
+    [property: JsonPropertyName("state")] string State,
+    [property: JsonPropertyName("term")] long Term,
+    [property: JsonPropertyName("leader")] string? Leader,
+    [property: JsonPropertyName("commitIndex")] long CommitIndex,
+    [property: JsonPropertyName("appliedIndex")] long AppliedIndex,
+    [property: JsonPropertyName("lastSnapshotIndex")] long LastSnapshotIndex,
+    [property: JsonPropertyName("members")] IReadOnlyList<Member> Members);
+
+/// <summary>The answer to a write.</summary>
+/// <param name="Status">Always <c>success</c>.</param>
+/// <param name="Revision">The write's revision.</param>
+internal sealed record WriteAnswer(
+    [property: JsonPropertyName("status")] string Status,
+    [property: JsonPropertyName("revision")] long Revision);
+
+/// <summary>An error body.</summary>
+/// <param name="Error">The message.</param>
+internal sealed record ErrorAnswer([property: JsonPropertyName("error")] string? Error);
+
+/// <summary>The body of <c>POST /raft/add</c>.</summary>
+/// <param name="Id">The new member's ID.</param>
+/// <param name="Address">Its Raft address.</param>
+/// <param name="Http">Its HTTP URL.</param>
+internal sealed record AddMemberRequest(
+    [property: JsonPropertyName("ID")] string Id,
+    [property: JsonPropertyName("Address")] string Address,
+    [property: JsonPropertyName("Http"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Http);
+
+/// <summary>The body of <c>POST /raft/remove</c>.</summary>
+/// <param name="Id">The member to remove.</param>
+internal sealed record RemoveMemberRequest([property: JsonPropertyName("ID")] string Id);
+
+/// <summary>Source-generated JSON metadata for the client's bodies.</summary>
+[JsonSerializable(typeof(WriteAnswer))]
+[JsonSerializable(typeof(ErrorAnswer))]
+[JsonSerializable(typeof(Member[]))]
+[JsonSerializable(typeof(NodeStatus))]
+[JsonSerializable(typeof(AddMemberRequest))]
+[JsonSerializable(typeof(RemoveMemberRequest))]
+internal sealed partial class ClientJsonContext : JsonSerializerContext;

@@ -1,0 +1,52 @@
+using Quorum.Store;
+
+namespace Quorum.Server.Http;
+
+/// <summary>
+/// Turns every failure into the contract's JSON error with a fitting status, so no route has to:
+/// bad input 400, absent member 404, conflict 409, oversized body 413, no leader or quorum 503
+/// (with <c>Retry-After</c>), unknown write outcome 504.
+/// </summary>
+/// <param name="next">The rest of the pipeline.</param>
+/// <param name="logger">Where unexpected failures are logged.</param>
+internal sealed partial class ErrorMappingMiddleware(RequestDelegate next, ILogger<ErrorMappingMiddleware> logger)
+{
+    /// <summary>Runs the rest of the pipeline and maps what it throws.</summary>
+    /// <param name="context">The request.</param>
+    /// <returns>A task that completes when the response is written.</returns>
+    public async Task InvokeAsync(HttpContext context)
+    {
+        try
+        {
+            await next(context);
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            // The client went away; there is no one to answer.
+        }
+        catch (Exception e) when (!context.Response.HasStarted)
+        {
+            var (status, message) = Map(e);
+            if (status == StatusCodes.Status500InternalServerError)
+                LogUnexpected(context.Request.Method, context.Request.Path, e);
+
+            context.Response.Clear();
+            await ApiResults.WriteErrorAsync(context, status, message);
+        }
+    }
+
+    private static (int Status, string Message) Map(Exception e) => e switch
+    {
+        ApiException api => (api.StatusCode, api.Message),
+        UnavailableException => (StatusCodes.Status503ServiceUnavailable, e.Message),
+        WriteOutcomeUnknownException => (StatusCodes.Status504GatewayTimeout, e.Message),
+        MembershipException { IsUnknownMember: true } => (StatusCodes.Status404NotFound, e.Message),
+        MembershipException => (StatusCodes.Status409Conflict, e.Message),
+        BadHttpRequestException bad => (bad.StatusCode, bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? "The request body is larger than the limit." : bad.Message),
+        ArgumentException => (StatusCodes.Status400BadRequest, e.Message),
+        _ => (StatusCodes.Status500InternalServerError, "Internal error: " + e.Message),
+    };
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Unexpected failure serving {Method} {Path}")]
+    private partial void LogUnexpected(string method, string path, Exception exception);
+}

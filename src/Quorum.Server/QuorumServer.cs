@@ -1,0 +1,57 @@
+using Quorum.Server.Forwarding;
+using Quorum.Server.Http;
+using Quorum.Server.Membership;
+using Quorum.Server.Routes;
+using Quorum.Store;
+
+namespace Quorum.Server;
+
+/// <summary>Builds the HTTP API of a Quorum node over an open <see cref="QuorumStore"/>.</summary>
+public static class QuorumServer
+{
+    /// <summary>Builds the web application; start it with <c>RunAsync</c> or <c>StartAsync</c>.</summary>
+    /// <param name="store">The open store.</param>
+    /// <param name="client">The node-to-node HTTP client (also the store's leader client).</param>
+    /// <param name="options">How to serve.</param>
+    /// <param name="loggerFactory">Where logs go; the store's own factory, so every part logs alike.</param>
+    /// <returns>The application.</returns>
+    public static WebApplication Build(QuorumStore store, NodeClient client, ServerOptions options, ILoggerFactory loggerFactory)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(client);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(loggerFactory);
+
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.Services.AddSingleton(loggerFactory);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestBodySize = Math.Max(store.Options.MaxValueBytes, RequestBody.MaxJsonBytes);
+            kestrel.Listen(options.HttpEndPoint);
+        });
+        builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = options.ShutdownTimeout);
+        builder.Services.AddSingleton(store);
+        builder.Services.AddSingleton(client);
+        builder.Services.AddHostedService(services => new MemberRegistration(
+            store,
+            client,
+            options.JoinUrls,
+            services.GetRequiredService<ILogger<MemberRegistration>>()));
+
+        var app = builder.Build();
+        app.UseMiddleware<ErrorMappingMiddleware>();
+        app.UseStatusCodePages(context => ApiResults.WriteErrorAsync(
+            context.HttpContext,
+            context.HttpContext.Response.StatusCode,
+            context.HttpContext.Response.StatusCode == StatusCodes.Status405MethodNotAllowed
+                ? $"{context.HttpContext.Request.Method} is not allowed on {context.HttpContext.Request.Path}."
+                : $"No such route: {context.HttpContext.Request.Method} {context.HttpContext.Request.Path}."));
+        app.UseMiddleware<LeaderForwardingMiddleware>();
+        app.MapHealthRoutes();
+        app.MapKeyRoutes();
+        app.MapClusterRoutes();
+        return app;
+    }
+}

@@ -1,0 +1,76 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Quorum.Server.Http;
+using Quorum.Store;
+
+namespace Quorum.Server.Routes;
+
+/// <summary>The cluster routes: membership, status, and the leader's read index.</summary>
+internal static class ClusterRoutes
+{
+    /// <summary>Maps the cluster routes.</summary>
+    /// <param name="app">The route builder.</param>
+    public static void MapClusterRoutes(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/raft/add", AddAsync);
+        app.MapPost("/raft/remove", RemoveAsync);
+        app.MapGet("/raft/members", Members);
+        app.MapGet("/raft/read-index", ReadIndexAsync);
+        app.MapGet("/status", Status);
+    }
+
+    private static async Task<IResult> AddAsync(HttpContext context, QuorumStore store)
+    {
+        QueryParameters.RequireOnly(context.Request);
+        var request = await RequestBody.ReadJsonAsync(context, ApiJsonContext.Default.JoinRequest);
+        if (string.IsNullOrWhiteSpace(request.Id))
+            throw ApiException.BadRequest("\"ID\" is required: the new member's node ID.");
+        if (string.IsNullOrWhiteSpace(request.Address))
+            throw ApiException.BadRequest("\"Address\" is required: the new member's Raft address, host:port.");
+
+        await store.AddMemberAsync(new MemberInfo(request.Id, request.Address, request.Http ?? string.Empty), context.RequestAborted);
+        return TypedResults.Json(new StatusResponse("success"), ApiJsonContext.Default.StatusResponse);
+    }
+
+    private static async Task<IResult> RemoveAsync(HttpContext context, QuorumStore store)
+    {
+        QueryParameters.RequireOnly(context.Request);
+        var request = await RequestBody.ReadJsonAsync(context, ApiJsonContext.Default.RemoveRequest);
+        if (string.IsNullOrWhiteSpace(request.Id))
+            throw ApiException.BadRequest("\"ID\" is required: the node ID of the member to remove.");
+
+        await store.RemoveMemberAsync(request.Id, context.RequestAborted);
+        return TypedResults.Json(new StatusResponse("success"), ApiJsonContext.Default.StatusResponse);
+    }
+
+    private static JsonHttpResult<MemberResponse[]> Members(HttpContext context, QuorumStore store)
+    {
+        QueryParameters.RequireOnly(context.Request);
+        return TypedResults.Json(ToResponses(store.GetMembers()), ApiJsonContext.Default.MemberResponseArray);
+    }
+
+    private static async Task<IResult> ReadIndexAsync(HttpContext context, QuorumStore store)
+    {
+        QueryParameters.RequireOnly(context.Request);
+        var index = await store.ConfirmReadIndexAsync(context.RequestAborted);
+        return TypedResults.Json(new ReadIndexResponse(index), ApiJsonContext.Default.ReadIndexResponse);
+    }
+
+    private static JsonHttpResult<StatusReport> Status(HttpContext context, QuorumStore store)
+    {
+        QueryParameters.RequireOnly(context.Request);
+        var status = store.GetStatus();
+        var report = new StatusReport(
+            status.Id,
+            status.State,
+            status.Term,
+            status.LeaderId,
+            status.CommitIndex,
+            status.AppliedIndex,
+            status.LastSnapshotIndex,
+            ToResponses(status.Members));
+        return TypedResults.Json(report, ApiJsonContext.Default.StatusReport);
+    }
+
+    private static MemberResponse[] ToResponses(IEnumerable<ClusterMember> members)
+        => members.Select(static m => new MemberResponse(m.Id, m.RaftAddress, m.HttpAddress, m.IsLeader)).ToArray();
+}

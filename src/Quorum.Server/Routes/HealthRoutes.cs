@@ -1,0 +1,28 @@
+using Quorum.Server.Http;
+using Quorum.Store;
+
+namespace Quorum.Server.Routes;
+
+/// <summary>The cheap routes for load balancers and orchestrators: <c>/</c>, <c>/health</c>, <c>/ready</c>.</summary>
+internal static class HealthRoutes
+{
+    /// <summary>Maps the health routes.</summary>
+    /// <param name="app">The route builder.</param>
+    public static void MapHealthRoutes(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/", (QuorumStore store) => TypedResults.Json(new IdentityResponse("ok", store.Self.Id, store.Leader?.Id), ApiJsonContext.Default.IdentityResponse));
+        app.MapGet("/health", () => TypedResults.Json(new StatusResponse("ok"), ApiJsonContext.Default.StatusResponse));
+        app.MapGet("/ready", Ready);
+    }
+
+    private static IResult Ready(HttpContext context, QuorumStore store)
+    {
+        if (store.IsReady)
+            return TypedResults.Json(new StatusResponse("ready"), ApiJsonContext.Default.StatusResponse);
+
+        context.Response.Headers.RetryAfter = ApiResults.RetryAfterSeconds;
+        return ApiResults.Error(
+            StatusCodes.Status503ServiceUnavailable,
+            store.Leader is null ? "Not ready: no leader is known." : "Not ready: still applying committed entries.");
+    }
+}

@@ -1,0 +1,49 @@
+using Microsoft.Net.Http.Headers;
+using Quorum.Server.Http;
+using Quorum.Store;
+
+namespace Quorum.Server.Routes;
+
+/// <summary>The key routes: <c>POST|PUT|GET|DELETE /key/{key}</c>.</summary>
+internal static class KeyRoutes
+{
+    /// <summary>Maps the key routes.</summary>
+    /// <param name="app">The route builder.</param>
+    public static void MapKeyRoutes(this IEndpointRouteBuilder app)
+    {
+        // The catch-all also matches "/key" and "/key/", so an empty key gets a clear 400, not a 404.
+        app.MapMethods("/key/{**key}", [HttpMethods.Post, HttpMethods.Put], SetAsync);
+        app.MapGet("/key/{**key}", GetAsync);
+        app.MapDelete("/key/{**key}", DeleteAsync);
+    }
+
+    private static async Task<IResult> SetAsync(HttpContext context, QuorumStore store)
+    {
+        QueryParameters.RequireOnly(context.Request);
+        var key = KeyPath.Parse(context);
+        var value = await RequestBody.ReadAsync(context, store.Options.MaxValueBytes);
+        var result = await store.SetAsync(key, value, context.RequestAborted);
+        return TypedResults.Json(new WriteResponse("success", result.Revision), ApiJsonContext.Default.WriteResponse);
+    }
+
+    private static async Task<IResult> GetAsync(HttpContext context, QuorumStore store)
+    {
+        QueryParameters.RequireOnly(context.Request, "consistency");
+        var consistency = QueryParameters.Consistency(context.Request);
+        var key = KeyPath.Parse(context);
+        var stored = await store.GetAsync(key, consistency, context.RequestAborted);
+        if (stored is null)
+            return ApiResults.Error(StatusCodes.Status404NotFound, $"Key '{KeyPath.Display(key)}' not found.");
+
+        context.Response.Headers[HeaderNames.ETag] = $"\"{stored.Revision}\"";
+        return TypedResults.Bytes(stored.Value, "application/octet-stream");
+    }
+
+    private static async Task<IResult> DeleteAsync(HttpContext context, QuorumStore store)
+    {
+        QueryParameters.RequireOnly(context.Request);
+        var key = KeyPath.Parse(context);
+        var result = await store.DeleteAsync(key, context.RequestAborted);
+        return TypedResults.Json(new WriteResponse("success", result.Revision), ApiJsonContext.Default.WriteResponse);
+    }
+}

@@ -1,0 +1,16 @@
+using System.Net;
+
+namespace Quorum.Server;
+
+/// <summary>How the HTTP API is served.</summary>
+public sealed class ServerOptions
+{
+    /// <summary>Gets the address and port the HTTP API binds.</summary>
+    public IPEndPoint HttpEndPoint { get; init; } = new(IPAddress.Loopback, 8080);
+
+    /// <summary>Gets the base URLs of running members to join through, for a node with an empty data directory.</summary>
+    public IReadOnlyList<string> JoinUrls { get; init; } = [];
+
+    /// <summary>Gets how long a stopping server waits for in-flight requests.</summary>
+    public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(15);
+}

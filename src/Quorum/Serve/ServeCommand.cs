@@ -1,0 +1,124 @@
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using Microsoft.Extensions.Logging;
+using Quorum.Logging;
+using Quorum.Server;
+using Quorum.Server.Forwarding;
+using Quorum.Store;
+
+namespace Quorum.Serve;
+
+/// <summary>
+/// <c>quorum serve</c>: runs one node until SIGTERM or Ctrl-C, then stops accepting requests,
+/// finishes those in flight, flushes the log, releases the data directory and exits 0.
+/// </summary>
+internal static partial class ServeCommand
+{
+    /// <summary>Runs the node.</summary>
+    /// <param name="args">The arguments after <c>serve</c>.</param>
+    /// <returns>The exit code.</returns>
+    public static async Task<int> RunAsync(IReadOnlyList<string> args)
+    {
+        var settings = ServeSettings.Parse(args, Environment.GetEnvironmentVariable);
+
+        // Know the node's ID before anything logs, so that every line carries it.
+        var nodeId = settings.Store.NodeId ?? QuorumStore.FindNodeId(settings.Store.DataDirectory) ?? QuorumStore.NewNodeId();
+        var storeOptions = CopyWithNodeId(settings.Store, nodeId);
+
+        using var loggerFactory = CreateLoggerFactory(nodeId, settings.LogLevel);
+        var logger = loggerFactory.CreateLogger("Quorum.Serve");
+
+        using var stopping = new CancellationTokenSource();
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+
+        using var client = new NodeClient(nodeId);
+        QuorumStore store;
+        try
+        {
+            store = await QuorumStore.OpenAsync(storeOptions, client, loggerFactory, stopping.Token);
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+            return ExitCodes.Success;
+        }
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.AddressAlreadyInUse)
+        {
+            throw new ConfigurationException($"The Raft port {storeOptions.RaftEndPoint} is already in use; choose another --raft-port.");
+        }
+
+        await using (store)
+        {
+            var app = QuorumServer.Build(store, client, new ServerOptions { HttpEndPoint = settings.HttpEndPoint, JoinUrls = settings.JoinUrls }, loggerFactory);
+            await using (app)
+            {
+                try
+                {
+                    await app.StartAsync(stopping.Token);
+                }
+                catch (IOException e) when (e.InnerException is SocketException { SocketErrorCode: SocketError.AddressAlreadyInUse } || e.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
+                {
+                    throw new ConfigurationException($"The HTTP port {settings.HttpEndPoint} is already in use; choose another --http-port.");
+                }
+
+                LogServing(logger, nodeId, storeOptions.HttpAddress, storeOptions.AdvertisedRaftAddress);
+                using var appStopping = CancellationTokenSource.CreateLinkedTokenSource(stopping.Token, app.Lifetime.ApplicationStopping);
+                try
+                {
+                    await Task.Delay(Timeout.Infinite, appStopping.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                }
+
+                LogStopping(logger);
+                await app.StopAsync(CancellationToken.None);
+            }
+        }
+
+        return ExitCodes.Success;
+
+        void Stop(PosixSignalContext context)
+        {
+            context.Cancel = true;
+            stopping.Cancel();
+        }
+    }
+
+    private static StoreOptions CopyWithNodeId(StoreOptions options, string nodeId) => new()
+    {
+        DataDirectory = options.DataDirectory,
+        NodeId = nodeId,
+        RaftEndPoint = options.RaftEndPoint,
+        AdvertisedRaftAddress = options.AdvertisedRaftAddress,
+        HttpAddress = options.HttpAddress,
+        JoinExistingCluster = options.JoinExistingCluster,
+        SnapshotInterval = options.SnapshotInterval,
+        MaxValueBytes = options.MaxValueBytes,
+        ElectionTimeout = options.ElectionTimeout,
+        WriteTimeout = options.WriteTimeout,
+        ReadTimeout = options.ReadTimeout,
+    };
+
+    private static ILoggerFactory CreateLoggerFactory(string nodeId, LogLevel level) => LoggerFactory.Create(logging =>
+    {
+        logging.SetMinimumLevel(level);
+
+        // Libraries speak up only when something is wrong, unless asked for debug logs.
+        var libraryLevel = level <= LogLevel.Debug ? LogLevel.Information : LogLevel.Warning;
+        logging.AddFilter("Microsoft", libraryLevel);
+        logging.AddFilter("DotNext", libraryLevel);
+        logging.AddConsole(console =>
+        {
+            console.FormatterName = NodeConsoleFormatter.Name;
+            console.LogToStandardErrorThreshold = LogLevel.None;
+        });
+        logging.AddConsoleFormatter<NodeConsoleFormatter, NodeConsoleFormatterOptions>(formatter => formatter.NodeId = nodeId);
+    });
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Node {Id} serving HTTP at {Http}, Raft at {Raft}")]
+    private static partial void LogServing(ILogger logger, string id, string http, string raft);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Stopping: finishing requests in flight, then flushing the log")]
+    private static partial void LogStopping(ILogger logger);
+}

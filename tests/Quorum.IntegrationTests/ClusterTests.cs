@@ -1,0 +1,225 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+using Quorum.Client;
+using Quorum.IntegrationTests.Infrastructure;
+
+namespace Quorum.IntegrationTests;
+
+public sealed class ClusterTests(ITestOutputHelper output)
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
+
+    [Fact]
+    public async Task A_write_to_a_follower_is_forwarded_and_read_back_on_every_node()
+    {
+        await using var cluster = await TestCluster.StartAsync(3, output);
+        var leader = await cluster.WaitForLeaderAsync(Timeout);
+        var follower = cluster.Nodes.First(n => n != leader);
+
+        var revision = await follower.Client.PutAsync("forwarded", "through a follower");
+        Assert.True(revision > 0);
+
+        // Linearizable reads see the acknowledged write at once, on every node.
+        foreach (var node in cluster.Nodes)
+        {
+            var stored = await node.Client.GetAsync("forwarded");
+            Assert.NotNull(stored);
+            Assert.Equal("through a follower", System.Text.Encoding.UTF8.GetString(stored.Value));
+            Assert.Equal(revision, stored.Revision);
+        }
+
+        // Stale reads see it eventually.
+        foreach (var node in cluster.Nodes)
+        {
+            await Eventually.UntilAsync(
+                async () => await node.Client.GetStringAsync("forwarded", Consistency.Stale) == "through a follower",
+                Timeout,
+                $"a stale read on {node.Id} to see the write");
+        }
+
+        // Deletes and membership changes are forwarded as well.
+        Assert.True(await follower.Client.DeleteAsync("forwarded") > revision);
+        Assert.Null(await leader.Client.GetAsync("forwarded"));
+    }
+
+    [Fact]
+    public async Task Killing_the_leader_under_a_stream_of_writes_loses_no_acknowledged_write()
+    {
+        await using var cluster = await TestCluster.StartAsync(3, output);
+        var oldLeader = await cluster.WaitForLeaderAsync(Timeout);
+        var acknowledged = new ConcurrentDictionary<string, string>();
+        var failures = new ConcurrentBag<string>();
+        using var stop = new CancellationTokenSource();
+
+        async Task WriteAsync(int writer)
+        {
+            for (var i = 0; !stop.IsCancellationRequested; i++)
+            {
+                var key = $"w{writer}-{i}";
+                var node = cluster.Nodes[(writer + i) % cluster.Nodes.Count];
+                if (!node.IsRunning)
+                    continue;
+                try
+                {
+                    await node.Client.PutAsync(key, $"value of {key}");
+                    acknowledged[key] = $"value of {key}";
+                }
+                catch (Exception e) when (e is QuorumClientException or HttpRequestException or TaskCanceledException)
+                {
+                    // Not acknowledged: the outcome is unknown (504, lost connection) or nothing happened (503).
+                    failures.Add(e.Message);
+                    await Task.Delay(20);
+                }
+            }
+        }
+
+        var writers = Enumerable.Range(0, 4).Select(w => Task.Run(() => WriteAsync(w))).ToArray();
+        await Eventually.UntilAsync(() => Task.FromResult(acknowledged.Count >= 200), Timeout, "200 writes before the crash");
+
+        var killedAt = Stopwatch.StartNew();
+        oldLeader.Kill();
+        var newLeader = await cluster.WaitForLeaderAsync(TimeSpan.FromSeconds(10), except: oldLeader);
+        var failover = killedAt.Elapsed;
+        var ackedAtFailover = acknowledged.Count;
+        await Eventually.UntilAsync(() => Task.FromResult(acknowledged.Count >= ackedAtFailover + 200), Timeout, "200 writes after the failover");
+
+        await stop.CancelAsync();
+        await Task.WhenAll(writers);
+        output.WriteLine($"failover to {newLeader.Id} in {failover.TotalMilliseconds:0} ms; {acknowledged.Count} writes acknowledged, {failures.Count} not");
+
+        foreach (var (key, value) in acknowledged)
+            Assert.Equal(value, await newLeader.Client.GetStringAsync(key));
+
+        // The crashed node comes back with its data and catches up.
+        oldLeader.Start();
+        await oldLeader.WaitUntilServingAsync(Timeout);
+        var last = await newLeader.Client.PutAsync("after-rejoin", "x");
+        await Eventually.UntilAsync(async () => (await oldLeader.Client.GetStatusAsync()).AppliedIndex >= last, Timeout, "the restarted node to catch up");
+        foreach (var key in acknowledged.Keys.Take(300))
+            Assert.Equal(acknowledged[key], await oldLeader.Client.GetStringAsync(key, Consistency.Stale));
+    }
+
+    [Fact]
+    public async Task The_whole_cluster_stopped_and_started_again_keeps_every_key()
+    {
+        await using var cluster = await TestCluster.StartAsync(3, output);
+        var values = new Dictionary<string, string>();
+        for (var i = 0; i < 150; i++)
+        {
+            values[$"persist-{i}"] = $"v{i}";
+            await cluster.Nodes[i % 3].Client.PutAsync($"persist-{i}", $"v{i}");
+        }
+
+        foreach (var node in cluster.Nodes)
+            Assert.Equal(0, await node.StopAsync(Timeout));
+
+        // Started exactly as before, --join included: a node whose data knows its cluster ignores it.
+        foreach (var node in cluster.Nodes)
+            node.Start("--join", cluster[0].HttpUrl);
+        foreach (var node in cluster.Nodes)
+            await node.WaitUntilServingAsync(Timeout);
+        await cluster.WaitUntilConvergedAsync(Timeout);
+
+        foreach (var node in cluster.Nodes)
+        {
+            foreach (var (key, value) in values)
+                Assert.Equal(value, await node.Client.GetStringAsync(key));
+        }
+
+        Assert.Equal(3, (await cluster[2].Client.GetMembersAsync()).Count);
+    }
+
+    [Fact]
+    public async Task A_removed_node_stops_receiving_writes()
+    {
+        await using var cluster = await TestCluster.StartAsync(3, output);
+        var leader = await cluster.WaitForLeaderAsync(Timeout);
+        var followers = cluster.Nodes.Where(n => n != leader).ToArray();
+        var (removed, remaining) = (followers[0], followers[1]);
+        await leader.Client.PutAsync("before-removal", "seen by all");
+        await Eventually.UntilAsync(async () => await removed.Client.GetStringAsync("before-removal", Consistency.Stale) == "seen by all", Timeout, "the doomed node to have the first write");
+
+        // Asked of the node being removed: the request is forwarded to the leader.
+        await removed.Client.RemoveMemberAsync(removed.Id);
+
+        var members = await leader.Client.GetMembersAsync();
+        Assert.Equal([leader.Id, remaining.Id], members.Select(m => m.Id).Order());
+        var revision = await remaining.Client.PutAsync("after-removal", "not for the removed node");
+        await Eventually.UntilAsync(async () => (await remaining.Client.GetStatusAsync()).AppliedIndex >= revision, Timeout, "the remaining follower to apply the write");
+
+        Assert.Equal("not for the removed node", await leader.Client.GetStringAsync("after-removal"));
+        Assert.Null(await removed.Client.GetAsync("after-removal", Consistency.Stale));
+        Assert.True((await removed.Client.GetStatusAsync()).AppliedIndex < revision);
+
+        var error = await Assert.ThrowsAsync<QuorumClientException>(() => leader.Client.RemoveMemberAsync(removed.Id));
+        Assert.Equal(HttpStatusCode.NotFound, error.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_write_that_cannot_reach_a_quorum_is_answered_504_then_writes_get_503_until_the_quorum_is_back()
+    {
+        await using var cluster = await TestCluster.StartAsync(3, output);
+        var leader = await cluster.WaitForLeaderAsync(Timeout);
+        var followers = cluster.Nodes.Where(n => n != leader).ToArray();
+        foreach (var follower in followers)
+            follower.Pause();
+
+        try
+        {
+            using (var write = await leader.Http.PostAsync("/key/stranded", new StringContent("maybe")))
+            {
+                Assert.Equal(HttpStatusCode.GatewayTimeout, write.StatusCode);
+                Assert.Contains("may or may not", await write.Content.ReadAsStringAsync());
+            }
+
+            await Eventually.UntilAsync(
+                async () =>
+                {
+                    using var write = await leader.Http.PostAsync("/key/refused", new StringContent("no"));
+                    return write.StatusCode == HttpStatusCode.ServiceUnavailable && write.Headers.RetryAfter is not null;
+                },
+                Timeout,
+                "writes to be refused with 503 once the leader knows it has no quorum");
+        }
+        finally
+        {
+            foreach (var follower in followers)
+                follower.Resume();
+        }
+
+        var revision = await leader.Client.PutWithRetryAsync("recovered", "yes", Timeout);
+        Assert.True(revision > 0);
+        Assert.Equal("yes", await followers[0].Client.GetStringAsync("recovered"));
+    }
+
+    [Fact]
+    public async Task A_fourth_node_joining_after_ten_thousand_writes_catches_up_by_snapshot_to_the_same_data()
+    {
+        await using var cluster = await TestCluster.StartAsync(3, output, "--snapshot-interval", "1000");
+        var leader = await cluster.WaitForLeaderAsync(Timeout);
+        const int Count = 10_000;
+        await Parallel.ForAsync(0, Count, new ParallelOptions { MaxDegreeOfParallelism = 32 }, async (i, token) =>
+            await leader.Client.PutAsync($"bulk/{i:D5}", $"value-{i}", token));
+        await leader.Client.DeleteAsync("bulk/00042");
+
+        await Eventually.UntilAsync(async () => (await leader.Client.GetStatusAsync()).LastSnapshotIndex > 1000, Timeout, "the leader to take a snapshot");
+
+        var joiner = await cluster.AddNodeAsync("--snapshot-interval", "1000");
+        await cluster.WaitUntilConvergedAsync(TimeSpan.FromSeconds(60));
+        var target = (await leader.Client.GetStatusAsync()).CommitIndex;
+        await Eventually.UntilAsync(async () => (await joiner.Client.GetStatusAsync()).AppliedIndex >= target, TimeSpan.FromSeconds(60), "the new node to catch up");
+        Assert.Contains("Installed snapshot from the leader", joiner.Log);
+
+        await Parallel.ForAsync(0, Count, new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (i, token) =>
+        {
+            var value = await joiner.Client.GetStringAsync($"bulk/{i:D5}", Consistency.Stale, token);
+            Assert.Equal(i == 42 ? null : $"value-{i}", value);
+        });
+
+        // And it takes part from now on.
+        var revision = await joiner.Client.PutAsync("from-the-new-node", "ok");
+        Assert.Equal("ok", await leader.Client.GetStringAsync("from-the-new-node"));
+        Assert.True(revision > target);
+    }
+}

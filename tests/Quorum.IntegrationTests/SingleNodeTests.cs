@@ -1,0 +1,284 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using Quorum.Client;
+using Quorum.IntegrationTests.Infrastructure;
+
+namespace Quorum.IntegrationTests;
+
+public sealed class SingleNodeTests(ITestOutputHelper output)
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
+
+    [Fact]
+    public async Task Set_get_and_delete_speak_the_contract()
+    {
+        await using var cluster = await TestCluster.StartAsync(1, output);
+        var http = cluster[0].Http;
+
+        using (var identity = await http.GetAsync("/"))
+        {
+            var body = await ReadJsonAsync(identity);
+            Assert.Equal("ok", body.GetProperty("status").GetString());
+            Assert.Equal("n1", body.GetProperty("node").GetString());
+            Assert.Equal("n1", body.GetProperty("leader").GetString());
+        }
+
+        byte[] value = [0, 1, 2, 0xFF, 0xFE, (byte)'\n'];
+        long setRevision;
+        using (var set = await http.PostAsync("/key/dir%2Fsub/leaf", new ByteArrayContent(value)))
+        {
+            Assert.Equal(HttpStatusCode.OK, set.StatusCode);
+            var body = await ReadJsonAsync(set);
+            Assert.Equal("success", body.GetProperty("status").GetString());
+            setRevision = body.GetProperty("revision").GetInt64();
+            Assert.True(setRevision > 0);
+        }
+
+        using (var get = await http.GetAsync("/key/dir%2Fsub/leaf"))
+        {
+            Assert.Equal(HttpStatusCode.OK, get.StatusCode);
+            Assert.Equal(value, await get.Content.ReadAsByteArrayAsync());
+            Assert.Equal($"\"{setRevision}\"", get.Headers.ETag?.Tag);
+            Assert.Equal("application/octet-stream", get.Content.Headers.ContentType?.MediaType);
+        }
+
+        long putRevision;
+        using (var put = await http.PutAsync("/key/dir/sub/leaf", new StringContent("second")))
+        {
+            Assert.Equal(HttpStatusCode.OK, put.StatusCode);
+            putRevision = (await ReadJsonAsync(put)).GetProperty("revision").GetInt64();
+            Assert.True(putRevision > setRevision, "revisions only grow");
+        }
+
+        Assert.Equal("second", await cluster[0].Client.GetStringAsync("dir/sub/leaf", Consistency.Stale));
+
+        using (var delete = await http.DeleteAsync("/key/dir/sub/leaf"))
+        {
+            Assert.Equal(HttpStatusCode.OK, delete.StatusCode);
+            Assert.True((await ReadJsonAsync(delete)).GetProperty("revision").GetInt64() > putRevision);
+        }
+
+        using (var absent = await http.GetAsync("/key/dir/sub/leaf"))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, absent.StatusCode);
+            Assert.Contains("not found", (await ReadJsonAsync(absent)).GetProperty("error").GetString());
+        }
+
+        using (var deleteAbsent = await http.DeleteAsync("/key/never-existed"))
+            Assert.Equal(HttpStatusCode.OK, deleteAbsent.StatusCode);
+
+        var longest = new string('k', 1024);
+        Assert.True(await cluster[0].Client.PutAsync(longest, "fits") > 0);
+        Assert.Equal("fits", await cluster[0].Client.GetStringAsync(longest));
+    }
+
+    [Fact]
+    public async Task A_stopped_and_restarted_node_keeps_everything()
+    {
+        await using var cluster = await TestCluster.StartAsync(1, output);
+        var node = cluster[0];
+        var revisions = new Dictionary<string, long>();
+        for (var i = 0; i < 100; i++)
+            revisions[$"key-{i}"] = await node.Client.PutAsync($"key-{i}", $"value-{i}");
+        await node.Client.DeleteAsync("key-7");
+
+        Assert.Equal(0, await node.StopAsync(Timeout));
+        Assert.Contains("data directory released", node.Log);
+
+        node.Start();
+        await node.WaitUntilServingAsync(Timeout);
+        await cluster.WaitForLeaderAsync(Timeout);
+        for (var i = 0; i < 100; i++)
+        {
+            var stored = await node.Client.GetAsync($"key-{i}");
+            if (i == 7)
+            {
+                Assert.Null(stored);
+                continue;
+            }
+
+            Assert.NotNull(stored);
+            Assert.Equal($"value-{i}", Encoding.UTF8.GetString(stored.Value));
+            Assert.Equal(revisions[$"key-{i}"], stored.Revision);
+        }
+
+        Assert.True(await node.Client.PutAsync("after-restart", "x") > revisions.Values.Max());
+    }
+
+    [Fact]
+    public async Task Serve_with_no_flags_runs_a_node_on_the_embedded_defaults()
+    {
+        var directory = Path.Combine(Path.GetTempPath(), "quorum-defaults-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(directory);
+        var log = new ConcurrentQueue<string>();
+        using var process = QuorumNode.StartProgram(["serve"], directory, environment: null, log);
+        try
+        {
+            using var client = new QuorumClient(new Uri("http://127.0.0.1:8080"));
+            await Eventually.UntilAsync(async () => (await client.GetStatusAsync()).State == "leader", Timeout, "the default node to lead");
+
+            Assert.True(await client.PutAsync("greeting", "hello") > 0);
+            Assert.Equal("hello", await client.GetStringAsync("greeting"));
+            var member = Assert.Single(await client.GetMembersAsync());
+            Assert.Equal("127.0.0.1:8081", member.Address);
+            foreach (var file in new[] { "LOCK", "node.json", "cluster.config" })
+                Assert.True(File.Exists(Path.Combine(directory, "data", file)), $"./data/{file} should exist");
+
+            Signals.Send(process.Id, Signals.Terminate);
+            await process.WaitForExitAsync(new CancellationTokenSource(Timeout).Token);
+            Assert.Equal(0, process.ExitCode);
+        }
+        finally
+        {
+            if (!process.HasExited)
+                process.Kill();
+            output.WriteLine(string.Join('\n', log));
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task A_second_process_on_a_data_directory_in_use_exits_at_once_with_a_clear_message()
+    {
+        await using var cluster = await TestCluster.StartAsync(1, output);
+        var log = new ConcurrentQueue<string>();
+        using var second = QuorumNode.StartProgram(
+            ["serve", "--data-dir", cluster[0].DataDirectory, "--http-port", Ports.Next().ToString(), "--raft-port", Ports.Next().ToString()],
+            workingDirectory: null,
+            environment: null,
+            log);
+
+        await second.WaitForExitAsync(new CancellationTokenSource(Timeout).Token);
+        Assert.Equal(1, second.ExitCode);
+        var message = string.Join('\n', log);
+        Assert.Contains("is in use by another Quorum process", message);
+        Assert.Contains(cluster[0].DataDirectory, message);
+
+        Assert.True(await cluster[0].Client.PutAsync("still", "serving") > 0);
+    }
+
+    [Theory]
+    [InlineData(new[] { "serve", "--no-such-flag", "1" }, 2, "unknown option")]
+    [InlineData(new[] { "serve", "--http-port" }, 2, "needs a value")]
+    [InlineData(new[] { "frobnicate" }, 2, "unknown command")]
+    [InlineData(new[] { "serve", "--http-port", "http" }, 1, "not a port number")]
+    [InlineData(new[] { "serve", "--raft-address", "nowhere" }, 1, "not an IP address")]
+    [InlineData(new[] { "serve", "--join", "ftp://x" }, 1, "not an HTTP URL")]
+    [InlineData(new[] { "serve", "--election-timeout", "soon" }, 1, "not a duration")]
+    public async Task Command_line_mistakes_exit_with_a_message_and_the_documented_code(string[] args, int exitCode, string message)
+    {
+        var log = new ConcurrentQueue<string>();
+        using var process = QuorumNode.StartProgram(args, workingDirectory: Path.GetTempPath(), environment: null, log);
+        await process.WaitForExitAsync(new CancellationTokenSource(Timeout).Token);
+        process.WaitForExit();
+
+        Assert.Equal(exitCode, process.ExitCode);
+        Assert.Contains(message, string.Join('\n', log));
+    }
+
+    [Fact]
+    public async Task Every_bad_input_gets_its_status_and_a_json_error_and_changes_nothing()
+    {
+        await using var cluster = await TestCluster.StartAsync(1, output);
+        var node = cluster[0];
+        await node.Client.PutAsync("existing", "original");
+        var before = await node.Client.GetStatusAsync();
+
+        var cases = new (HttpMethod Method, string Path, HttpContent? Body, HttpStatusCode Status)[]
+        {
+            (HttpMethod.Post, "/key/", new StringContent("v"), HttpStatusCode.BadRequest),
+            (HttpMethod.Post, "/key", new StringContent("v"), HttpStatusCode.BadRequest),
+            (HttpMethod.Get, "/key/", null, HttpStatusCode.BadRequest),
+            (HttpMethod.Post, "/key/" + new string('k', 1025), new StringContent("v"), HttpStatusCode.BadRequest),
+            (HttpMethod.Post, "/key/not-utf8-%FF", new StringContent("v"), HttpStatusCode.BadRequest),
+            (HttpMethod.Post, "/key/existing?ttl=5s", new StringContent("changed"), HttpStatusCode.BadRequest),
+            (HttpMethod.Get, "/key/existing?consistency=eventual", null, HttpStatusCode.BadRequest),
+            (HttpMethod.Get, "/key/existing?consistency=stale&consistency=stale", null, HttpStatusCode.BadRequest),
+            (HttpMethod.Get, "/key/absent", null, HttpStatusCode.NotFound),
+            (HttpMethod.Post, "/raft/add", new StringContent("{\"ID\":"), HttpStatusCode.BadRequest),
+            (HttpMethod.Post, "/raft/add", new StringContent(""), HttpStatusCode.BadRequest),
+            (HttpMethod.Post, "/raft/add", new StringContent("{\"Address\":\"127.0.0.1:1\"}"), HttpStatusCode.BadRequest),
+            (HttpMethod.Post, "/raft/add", new StringContent("{\"ID\":\"n9\",\"Address\":\"no-port\"}"), HttpStatusCode.BadRequest),
+            (HttpMethod.Post, "/raft/add", new StringContent("{\"ID\":\"bad id!\",\"Address\":\"127.0.0.1:1\"}"), HttpStatusCode.BadRequest),
+            (HttpMethod.Post, "/raft/add", new StringContent($"{{\"ID\":\"other\",\"Address\":\"{node.RaftAddress}\"}}"), HttpStatusCode.Conflict),
+            (HttpMethod.Post, "/raft/remove", new StringContent("{\"ID\":\"nobody\"}"), HttpStatusCode.NotFound),
+            (HttpMethod.Post, "/raft/remove", new StringContent("[]"), HttpStatusCode.BadRequest),
+            (HttpMethod.Patch, "/key/existing", new StringContent("v"), HttpStatusCode.MethodNotAllowed),
+            (HttpMethod.Get, "/no/such/route", null, HttpStatusCode.NotFound),
+        };
+
+        foreach (var (method, path, body, status) in cases)
+        {
+            using var request = new HttpRequestMessage(method, path) { Content = body };
+            using var response = await node.Http.SendAsync(request);
+            Assert.True(status == response.StatusCode, $"{method} {path}: expected {(int)status}, got {(int)response.StatusCode}");
+            Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+            var error = (await ReadJsonAsync(response)).GetProperty("error").GetString();
+            Assert.False(string.IsNullOrWhiteSpace(error), $"{method} {path}: the error needs words");
+        }
+
+        // HttpClient would re-escape a malformed escape, so this one goes over a raw socket.
+        var (rawStatus, rawBody) = await RawHttp.SendAsync(node.HttpPort, "POST", "/key/bad%zzescape", "v");
+        Assert.Equal(400, rawStatus);
+        Assert.Contains("percent escape", rawBody);
+
+        // Oversized bodies are refused before they are received whole: an announced length over the
+        // limit is refused on the headers alone, and a chunked body as soon as it passes the limit,
+        // while the client still owes the rest (it never sends it here, so a server that waited would hang).
+        const int Limit = 1024 * 1024;
+        var (announcedStatus, _) = await RawHttp.SendRawAsync(node.HttpPort, $"POST /key/existing HTTP/1.1\r\nHost: x\r\nContent-Length: {2 * Limit}\r\n\r\n", []);
+        Assert.Equal(413, announcedStatus);
+        var (chunkedStatus, chunkedBody) = await RawHttp.SendRawAsync(node.HttpPort, $"POST /key/existing HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n{2 * Limit:x}\r\n", new byte[Limit + 1]);
+        Assert.Equal(413, chunkedStatus);
+        Assert.Contains("larger than the limit", chunkedBody);
+
+        var after = await node.Client.GetStatusAsync();
+        Assert.Equal(before.AppliedIndex, after.AppliedIndex);
+        Assert.Equal("original", await node.Client.GetStringAsync("existing"));
+        Assert.Null(await node.Client.GetAsync("absent"));
+    }
+
+    [Fact]
+    public async Task A_node_without_a_leader_answers_503_with_retry_after_and_is_not_ready()
+    {
+        await using var cluster = await TestCluster.StartAsync(1, output);
+        var orphan = cluster.CreateNode();
+        orphan.Start("--join", $"http://127.0.0.1:{Ports.Next()}");
+        await orphan.WaitUntilServingAsync(Timeout);
+
+        using (var write = await orphan.Http.PostAsync("/key/x", new StringContent("v")))
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, write.StatusCode);
+            Assert.Equal(TimeSpan.FromSeconds(1), write.Headers.RetryAfter?.Delta);
+            Assert.Contains("leader", (await ReadJsonAsync(write)).GetProperty("error").GetString());
+        }
+
+        using (var read = await orphan.Http.GetAsync("/key/x"))
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, read.StatusCode);
+            Assert.NotNull(read.Headers.RetryAfter);
+        }
+
+        using (var stale = await orphan.Http.GetAsync("/key/x?consistency=stale"))
+            Assert.Equal(HttpStatusCode.NotFound, stale.StatusCode);
+
+        using (var ready = await orphan.Http.GetAsync("/ready"))
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+
+        using (var health = await orphan.Http.GetAsync("/health"))
+            Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+
+        using (var identity = await orphan.Http.GetAsync("/"))
+            Assert.Equal(JsonValueKind.Null, (await ReadJsonAsync(identity)).GetProperty("leader").ValueKind);
+    }
+
+    private static async Task<JsonElement> ReadJsonAsync(HttpResponseMessage response)
+    {
+        Assert.Equal(new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" }.MediaType, response.Content.Headers.ContentType?.MediaType);
+        using var document = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        return document.RootElement.Clone();
+    }
+}
