@@ -62,6 +62,10 @@ public sealed partial class QuorumStore : IAsyncDisposable
 
     private StoreState State => node.StateMachine.State;
 
+    // The log does not hand empty entries (leader no-ops) to the state machine, so the state's own
+    // index can trail the log's applied index; either one is applied.
+    private long AppliedIndex => Math.Max(State.Index, node.Log.LastAppliedIndex);
+
     /// <summary>
     /// Opens a store: locks the data directory, restores the newest snapshot, replays the log and
     /// starts Raft. With an empty data directory the node bootstraps a one-member cluster, unless
@@ -310,7 +314,7 @@ public sealed partial class QuorumStore : IAsyncDisposable
             node.Cluster.Term,
             leader?.Id,
             node.Log.LastCommittedEntryIndex,
-            State.Index,
+            AppliedIndex,
             node.StateMachine.SnapshotIndex,
             GetMembers());
     }
@@ -445,7 +449,7 @@ public sealed partial class QuorumStore : IAsyncDisposable
             throw new UnavailableException("This node lost its leadership while confirming the read. Retry.", e);
         }
 
-        return State.Index;
+        return AppliedIndex;
     }
 
     /// <summary>

@@ -157,6 +157,24 @@ public sealed class ClusterTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task The_leader_can_remove_itself_and_the_others_elect_a_new_one()
+    {
+        await using var cluster = await TestCluster.StartAsync(3, output);
+        var leader = await cluster.WaitForLeaderAsync(Timeout);
+        var others = cluster.Nodes.Where(n => n != leader).ToArray();
+
+        await others[0].Client.RemoveMemberAsync(leader.Id);
+
+        var newLeader = await cluster.WaitForLeaderAsync(Timeout, except: leader);
+        Assert.Contains(newLeader, others);
+        Assert.Equal(others.Select(n => n.Id).Order(), (await newLeader.Client.GetMembersAsync()).Select(m => m.Id).Order());
+        var revision = await others[1].Client.PutWithRetryAsync("after-leader-left", "ok", Timeout);
+        Assert.Equal("ok", await others[0].Client.GetStringAsync("after-leader-left"));
+        Assert.True((await leader.Client.GetStatusAsync()).AppliedIndex < revision);
+        Assert.Contains("This node was removed from the cluster", leader.Log);
+    }
+
+    [Fact]
     public async Task A_write_that_cannot_reach_a_quorum_is_answered_504_then_writes_get_503_until_the_quorum_is_back()
     {
         await using var cluster = await TestCluster.StartAsync(3, output);
