@@ -276,10 +276,17 @@ public sealed partial class QuorumStore : IAsyncDisposable
 
         LogMemberLeft(id);
 
-        // The address record is only a directory entry; a leader that just removed itself may no
-        // longer be able to drop it, and a stale record for a non-member is harmless.
-        if (IsLeader)
+        // The address record is only a directory entry, and a stale one for a non-member is
+        // harmless (it is never listed, and its ID may be reused): the removal has succeeded even if
+        // dropping the record fails, as it may when the leader has just removed itself.
+        try
+        {
             await ProposeAsync(new RemoveMemberCommand(id), token);
+        }
+        catch (Exception e) when (e is UnavailableException or WriteOutcomeUnknownException)
+        {
+            LogRecordKept(id, e.Message);
+        }
     }
 
     /// <summary>Gets the voting members, with their addresses and which one leads.</summary>
@@ -505,6 +512,9 @@ public sealed partial class QuorumStore : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Member {Id} at {Address} joined the cluster")]
     private partial void LogMemberJoined(string id, string address);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Member {Id}'s address record was kept: {Reason}")]
+    private partial void LogRecordKept(string id, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Member {Id} left the cluster")]
     private partial void LogMemberLeft(string id);

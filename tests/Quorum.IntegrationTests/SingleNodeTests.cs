@@ -160,6 +160,42 @@ public sealed class SingleNodeTests(ITestOutputHelper output)
         Assert.True(await cluster[0].Client.PutAsync("still", "serving") > 0);
     }
 
+    [Fact]
+    public async Task Environment_variables_configure_a_node_and_flags_win_over_them()
+    {
+        var directory = Path.Combine(Path.GetTempPath(), "quorum-env-" + Guid.NewGuid().ToString("N")[..8]);
+        var (httpPort, raftPort, ignoredPort) = (Ports.Next(), Ports.Next(), Ports.Next());
+        var environment = new Dictionary<string, string>
+        {
+            ["PORT"] = ignoredPort.ToString(),
+            ["STORAGE_PATH"] = Path.Combine(directory, "from-env"),
+            ["RAFT_PORT"] = raftPort.ToString(),
+            ["NODE_ID"] = "env-node",
+        };
+        var log = new ConcurrentQueue<string>();
+        Directory.CreateDirectory(directory);
+        using var process = QuorumNode.StartProgram(["serve", "--http-port", httpPort.ToString()], workingDirectory: directory, environment, log);
+        try
+        {
+            using var client = new QuorumClient(new Uri($"http://127.0.0.1:{httpPort}"));
+            var status = await Eventually.GetAsync(async () => await client.GetStatusAsync() is { State: "leader" } s ? s : null, Timeout, "the node to lead");
+
+            Assert.Equal("env-node", status.Id);
+            Assert.Equal($"127.0.0.1:{raftPort}", Assert.Single(status.Members).Address);
+            Assert.True(File.Exists(Path.Combine(directory, "from-env", "node.json")));
+            Signals.Send(process.Id, Signals.Terminate);
+            await process.WaitForExitAsync(new CancellationTokenSource(Timeout).Token);
+            Assert.Equal(0, process.ExitCode);
+        }
+        finally
+        {
+            if (!process.HasExited)
+                process.Kill();
+            output.WriteLine(string.Join('\n', log));
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
     [Theory]
     [InlineData(new[] { "serve", "--no-such-flag", "1" }, 2, "unknown option")]
     [InlineData(new[] { "serve", "--http-port" }, 2, "needs a value")]

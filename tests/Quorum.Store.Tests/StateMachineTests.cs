@@ -14,7 +14,7 @@ public sealed class StateMachineTests
 
     private static async Task<(KeyValueStateMachine Machine, WriteAheadLog Log)> OpenAsync(TempDirectory temp, long snapshotInterval)
     {
-        var machine = new KeyValueStateMachine(temp.Combine("snapshots"), snapshotInterval, NullLogger.Instance);
+        var machine = new KeyValueStateMachine(temp.Combine("snapshots"), snapshotInterval, NullLogger.Instance) { SnapshotsEnabled = true };
         await machine.RestoreAsync(CancellationToken.None);
         var log = new WriteAheadLog(new WriteAheadLog.Options { Location = temp.Combine("wal"), ChunkSize = 64 * 1024 }, machine);
         await log.InitializeAsync();

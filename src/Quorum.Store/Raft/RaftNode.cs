@@ -1,4 +1,5 @@
 using System.Net;
+using DotNext.IO.Log;
 using DotNext.Net.Cluster.Consensus.Raft;
 using DotNext.Net.Cluster.Consensus.Raft.Membership;
 using DotNext.Net.Cluster.Consensus.Raft.StateMachine;
@@ -124,12 +125,20 @@ internal sealed partial class RaftNode : IAsyncDisposable
         {
             await cluster.StartAsync(token);
         }
+        catch (Exception e) when (e is IntegrityException or InvalidDataException)
+        {
+            await node.DisposeAsync();
+            throw new DataDirectoryException($"The write-ahead log in {directory.LogPath} is damaged ({e.Message}); refusing to start. Restore the data directory from a backup, or remove it and let the node rejoin its cluster.", e);
+        }
         catch
         {
             await node.DisposeAsync();
             throw;
         }
 
+        // The log replays committed entries while the cluster verifies the log's checksums; only
+        // once that has passed may a snapshot make the replayed state permanent.
+        stateMachine.SnapshotsEnabled = true;
         return node;
     }
 

@@ -49,6 +49,9 @@ internal sealed partial class KeyValueStateMachine : IStateMachine, IAsyncDispos
     /// <summary>Gets the index of the latest snapshot the log knows about, or 0.</summary>
     public long SnapshotIndex => Volatile.Read(ref snapshot)?.Index ?? 0;
 
+    /// <summary>Gets or sets a value indicating whether snapshots may be taken; off until the log has been verified at start-up.</summary>
+    public bool SnapshotsEnabled { get; set; }
+
     /// <summary>
     /// Gets or sets where cluster-configuration entries are saved when the log hands them to the state
     /// machine: it does so while replaying at start-up, before the Raft cluster has attached its own
@@ -170,7 +173,7 @@ internal sealed partial class KeyValueStateMachine : IStateMachine, IAsyncDispos
 
     private void StartSnapshotIfDue(StoreState current)
     {
-        if (pendingSnapshot is not null || current.Index - SnapshotIndex < snapshotInterval || current.Index < retryIndex)
+        if (!SnapshotsEnabled || pendingSnapshot is not null || current.Index - SnapshotIndex < snapshotInterval || current.Index < retryIndex)
             return;
 
         var token = lifetime.Token;

@@ -104,10 +104,11 @@ internal static partial class ServeCommand
     {
         logging.SetMinimumLevel(level);
 
-        // Libraries speak up only when something is wrong, unless asked for debug logs.
-        var libraryLevel = level <= LogLevel.Debug ? LogLevel.Information : LogLevel.Warning;
-        logging.AddFilter("Microsoft", libraryLevel);
-        logging.AddFilter("DotNext", libraryLevel);
+        // Libraries speak up only when something is wrong, unless asked for debug logs. DotNext
+        // warns, with a stack trace, on every heartbeat to an unreachable member: that is noise
+        // while a node is down, and the store logs the events that matter itself.
+        logging.AddFilter("Microsoft", level <= LogLevel.Debug ? LogLevel.Information : LogLevel.Warning);
+        logging.AddFilter("DotNext", level <= LogLevel.Debug ? LogLevel.Information : LogLevel.Error);
         logging.AddConsole(console =>
         {
             console.FormatterName = NodeConsoleFormatter.Name;

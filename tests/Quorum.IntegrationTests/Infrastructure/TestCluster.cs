@@ -59,10 +59,14 @@ internal sealed class TestCluster : IAsyncDisposable
         return node;
     }
 
-    /// <summary>Starts a new node that joins through the first running node, and waits until it serves.</summary>
+    /// <summary>
+    /// Starts a new node that joins through the most recently added running node (a follower, once
+    /// there are two, so joins are forwarded to the leader as they would be for a user), and waits
+    /// until it serves.
+    /// </summary>
     public async Task<QuorumNode> AddNodeAsync(params string[] moreArgs)
     {
-        var seed = nodes.First(n => n.IsRunning);
+        var seed = nodes.Last(n => n.IsRunning);
         var node = CreateNode();
         node.Start([.. extraArgs, .. moreArgs, "--join", seed.HttpUrl]);
         await node.WaitUntilServingAsync(StartTimeout);
