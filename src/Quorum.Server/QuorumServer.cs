@@ -22,7 +22,9 @@ public static class QuorumServer
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(loggerFactory);
 
-        var builder = WebApplication.CreateSlimBuilder();
+        // Rooted at the program's folder with no arguments: an appsettings.json or a command line
+        // meant for something else must not reconfigure the node.
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory, Args = [] });
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton(loggerFactory);
         builder.WebHost.ConfigureKestrel(kestrel =>

@@ -495,13 +495,7 @@ public sealed partial class QuorumStore : IAsyncDisposable
         if (address == Self.RaftAddress)
             return Self;
 
-        foreach (var member in State.Members.Values)
-        {
-            if (member.RaftAddress == address)
-                return member;
-        }
-
-        return new MemberInfo(address, address, string.Empty);
+        return State.FindMemberByAddress(address) ?? new MemberInfo(address, address, string.Empty);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Node {Id} opened {Directory}: {Mode}")]

@@ -131,6 +131,26 @@ public sealed class ClusterTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_node_restarted_on_a_new_http_port_is_found_there_by_the_others()
+    {
+        await using var cluster = await TestCluster.StartAsync(3, output);
+        var leader = await cluster.WaitForLeaderAsync(Timeout);
+        var moved = cluster.Nodes.First(n => n != leader);
+        Assert.Equal(0, await moved.StopAsync(Timeout));
+
+        moved.MoveToNewHttpPort();
+        moved.Start();
+        await moved.WaitUntilServingAsync(Timeout);
+        await Eventually.UntilAsync(
+            async () => (await leader.Client.GetMembersAsync()).Single(m => m.Id == moved.Id).Http == moved.HttpUrl,
+            Timeout,
+            "the member table to hold the new HTTP address");
+
+        Assert.True(await moved.Client.PutAsync("from-the-moved-node", "ok") > 0);
+        Assert.Equal("ok", await leader.Client.GetStringAsync("from-the-moved-node"));
+    }
+
+    [Fact]
     public async Task A_removed_node_stops_receiving_writes()
     {
         await using var cluster = await TestCluster.StartAsync(3, output);

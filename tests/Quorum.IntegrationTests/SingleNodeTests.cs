@@ -161,6 +161,37 @@ public sealed class SingleNodeTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_data_directory_keeps_its_node_id_and_raft_address()
+    {
+        await using var cluster = await TestCluster.StartAsync(1, output);
+        var node = cluster[0];
+        await node.Client.PutAsync("k", "v");
+        Assert.Equal(0, await node.StopAsync(Timeout));
+
+        async Task<(int Code, string Output)> RunAsync(params string[] args)
+        {
+            var log = new ConcurrentQueue<string>();
+            using var process = QuorumNode.StartProgram(["serve", "--data-dir", node.DataDirectory, "--http-port", node.HttpPort.ToString(), .. args], workingDirectory: null, environment: null, log);
+            await process.WaitForExitAsync(new CancellationTokenSource(Timeout).Token);
+            return (process.ExitCode, string.Join('\n', log));
+        }
+
+        var (code, message) = await RunAsync("--node-id", "someone-else", "--raft-port", node.RaftPort.ToString());
+        Assert.Equal(1, code);
+        Assert.Contains("belongs to node 'n1'", message);
+
+        (code, message) = await RunAsync("--node-id", "n1", "--raft-port", Ports.Next().ToString());
+        Assert.Equal(1, code);
+        Assert.Contains($"known to its cluster by Raft address {node.RaftAddress}", message);
+
+        // Without --node-id the kept ID is used.
+        node.Start();
+        await node.WaitUntilServingAsync(Timeout);
+        Assert.Equal("n1", (await node.Client.GetStatusAsync()).Id);
+        Assert.Equal("v", await node.Client.GetStringAsync("k"));
+    }
+
+    [Fact]
     public async Task Environment_variables_configure_a_node_and_flags_win_over_them()
     {
         var directory = Path.Combine(Path.GetTempPath(), "quorum-env-" + Guid.NewGuid().ToString("N")[..8]);

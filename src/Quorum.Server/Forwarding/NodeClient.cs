@@ -62,7 +62,7 @@ public sealed class NodeClient : ILeaderClient, IDisposable
             using var response = await SendAsync(request, token);
             if (response.IsSuccessStatusCode)
             {
-                var body = await response.Content.ReadFromJsonAsync(ApiJsonContext.Default.ReadIndexResponse, token);
+                var body = await response.Content.ReadFromJsonAsync(ApiJsonContext.Api.ReadIndexResponse, token);
                 return body?.Index ?? throw new UnavailableException($"The leader '{leader.Id}' sent an empty read index.");
             }
 
@@ -83,7 +83,7 @@ public sealed class NodeClient : ILeaderClient, IDisposable
         ArgumentNullException.ThrowIfNull(response);
         try
         {
-            var error = await response.Content.ReadFromJsonAsync(ApiJsonContext.Default.ErrorResponse, token);
+            var error = await response.Content.ReadFromJsonAsync(ApiJsonContext.Api.ErrorResponse, token);
             if (error?.Error is { Length: > 0 } message)
                 return message;
         }

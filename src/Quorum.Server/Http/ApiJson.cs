@@ -1,3 +1,5 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace Quorum.Server.Http;
@@ -84,4 +86,16 @@ internal sealed record ReadIndexResponse([property: JsonPropertyName("index")] l
 [JsonSerializable(typeof(StatusReport))]
 [JsonSerializable(typeof(ReadIndexResponse))]
 [JsonSourceGenerationOptions(PropertyNameCaseInsensitive = true)]
-internal sealed partial class ApiJsonContext : JsonSerializerContext;
+internal sealed partial class ApiJsonContext : JsonSerializerContext
+{
+    /// <summary>
+    /// Gets the context every body is read and written with. Relaxed escaping keeps quotes and
+    /// non-ASCII text readable in error messages; the bodies are served as application/json, never
+    /// embedded in HTML.
+    /// </summary>
+    public static ApiJsonContext Api { get; } = new(new JsonSerializerOptions
+    {
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        PropertyNameCaseInsensitive = true,
+    });
+}

@@ -13,7 +13,7 @@ internal static class ApiResults
     /// <param name="message">What went wrong.</param>
     /// <returns>The result.</returns>
     public static JsonHttpResult<ErrorResponse> Error(int statusCode, string message)
-        => TypedResults.Json(new ErrorResponse(message), ApiJsonContext.Default.ErrorResponse, statusCode: statusCode);
+        => TypedResults.Json(new ErrorResponse(message), ApiJsonContext.Api.ErrorResponse, statusCode: statusCode);
 
     /// <summary>Writes an error response directly, for middleware.</summary>
     /// <param name="context">The request.</param>
@@ -26,6 +26,6 @@ internal static class ApiResults
         if (statusCode == StatusCodes.Status503ServiceUnavailable)
             context.Response.Headers.RetryAfter = RetryAfterSeconds;
 
-        return context.Response.WriteAsJsonAsync(new ErrorResponse(message), ApiJsonContext.Default.ErrorResponse, contentType: null, context.RequestAborted);
+        return context.Response.WriteAsJsonAsync(new ErrorResponse(message), ApiJsonContext.Api.ErrorResponse, contentType: null, context.RequestAborted);
     }
 }

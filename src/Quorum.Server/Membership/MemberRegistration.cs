@@ -111,7 +111,7 @@ internal sealed partial class MemberRegistration(QuorumStore store, NodeClient c
         var self = store.Self;
         using var request = new HttpRequestMessage(HttpMethod.Post, baseUrl.TrimEnd('/') + "/raft/add")
         {
-            Content = JsonContent.Create(new JoinRequest(self.Id, self.RaftAddress, self.HttpAddress), ApiJsonContext.Default.JoinRequest),
+            Content = JsonContent.Create(new JoinRequest(self.Id, self.RaftAddress, self.HttpAddress), ApiJsonContext.Api.JoinRequest),
         };
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(token);

@@ -21,38 +21,38 @@ internal static class ClusterRoutes
     private static async Task<IResult> AddAsync(HttpContext context, QuorumStore store)
     {
         QueryParameters.RequireOnly(context.Request);
-        var request = await RequestBody.ReadJsonAsync(context, ApiJsonContext.Default.JoinRequest);
+        var request = await RequestBody.ReadJsonAsync(context, ApiJsonContext.Api.JoinRequest);
         if (string.IsNullOrWhiteSpace(request.Id))
             throw ApiException.BadRequest("\"ID\" is required: the new member's node ID.");
         if (string.IsNullOrWhiteSpace(request.Address))
             throw ApiException.BadRequest("\"Address\" is required: the new member's Raft address, host:port.");
 
         await store.AddMemberAsync(new MemberInfo(request.Id, request.Address, request.Http ?? string.Empty), context.RequestAborted);
-        return TypedResults.Json(new StatusResponse("success"), ApiJsonContext.Default.StatusResponse);
+        return TypedResults.Json(new StatusResponse("success"), ApiJsonContext.Api.StatusResponse);
     }
 
     private static async Task<IResult> RemoveAsync(HttpContext context, QuorumStore store)
     {
         QueryParameters.RequireOnly(context.Request);
-        var request = await RequestBody.ReadJsonAsync(context, ApiJsonContext.Default.RemoveRequest);
+        var request = await RequestBody.ReadJsonAsync(context, ApiJsonContext.Api.RemoveRequest);
         if (string.IsNullOrWhiteSpace(request.Id))
             throw ApiException.BadRequest("\"ID\" is required: the node ID of the member to remove.");
 
         await store.RemoveMemberAsync(request.Id, context.RequestAborted);
-        return TypedResults.Json(new StatusResponse("success"), ApiJsonContext.Default.StatusResponse);
+        return TypedResults.Json(new StatusResponse("success"), ApiJsonContext.Api.StatusResponse);
     }
 
     private static JsonHttpResult<MemberResponse[]> Members(HttpContext context, QuorumStore store)
     {
         QueryParameters.RequireOnly(context.Request);
-        return TypedResults.Json(ToResponses(store.GetMembers()), ApiJsonContext.Default.MemberResponseArray);
+        return TypedResults.Json(ToResponses(store.GetMembers()), ApiJsonContext.Api.MemberResponseArray);
     }
 
     private static async Task<IResult> ReadIndexAsync(HttpContext context, QuorumStore store)
     {
         QueryParameters.RequireOnly(context.Request);
         var index = await store.ConfirmReadIndexAsync(context.RequestAborted);
-        return TypedResults.Json(new ReadIndexResponse(index), ApiJsonContext.Default.ReadIndexResponse);
+        return TypedResults.Json(new ReadIndexResponse(index), ApiJsonContext.Api.ReadIndexResponse);
     }
 
     private static JsonHttpResult<StatusReport> Status(HttpContext context, QuorumStore store)
@@ -68,7 +68,7 @@ internal static class ClusterRoutes
             status.AppliedIndex,
             status.LastSnapshotIndex,
             ToResponses(status.Members));
-        return TypedResults.Json(report, ApiJsonContext.Default.StatusReport);
+        return TypedResults.Json(report, ApiJsonContext.Api.StatusReport);
     }
 
     private static MemberResponse[] ToResponses(IEnumerable<ClusterMember> members)

@@ -10,15 +10,15 @@ internal static class HealthRoutes
     /// <param name="app">The route builder.</param>
     public static void MapHealthRoutes(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/", (QuorumStore store) => TypedResults.Json(new IdentityResponse("ok", store.Self.Id, store.Leader?.Id), ApiJsonContext.Default.IdentityResponse));
-        app.MapGet("/health", () => TypedResults.Json(new StatusResponse("ok"), ApiJsonContext.Default.StatusResponse));
+        app.MapGet("/", (QuorumStore store) => TypedResults.Json(new IdentityResponse("ok", store.Self.Id, store.Leader?.Id), ApiJsonContext.Api.IdentityResponse));
+        app.MapGet("/health", () => TypedResults.Json(new StatusResponse("ok"), ApiJsonContext.Api.StatusResponse));
         app.MapGet("/ready", Ready);
     }
 
     private static IResult Ready(HttpContext context, QuorumStore store)
     {
         if (store.IsReady)
-            return TypedResults.Json(new StatusResponse("ready"), ApiJsonContext.Default.StatusResponse);
+            return TypedResults.Json(new StatusResponse("ready"), ApiJsonContext.Api.StatusResponse);
 
         context.Response.Headers.RetryAfter = ApiResults.RetryAfterSeconds;
         return ApiResults.Error(

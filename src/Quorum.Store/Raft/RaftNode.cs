@@ -30,7 +30,7 @@ internal sealed partial class RaftNode : IAsyncDisposable
         this.configuration = configuration;
         LocalAddress = localAddress;
         this.logger = logger;
-        describe = address => StateMachine.State.Members.Values.FirstOrDefault(m => m.RaftAddress == NetworkAddress.Format(address))?.Id ?? NetworkAddress.Format(address);
+        describe = address => StateMachine.State.FindMemberByAddress(NetworkAddress.Format(address))?.Id ?? NetworkAddress.Format(address);
     }
 
     /// <summary>Gets the Raft cluster.</summary>

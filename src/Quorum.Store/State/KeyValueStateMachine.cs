@@ -40,9 +40,6 @@ internal sealed partial class KeyValueStateMachine : IStateMachine, IAsyncDispos
         this.logger = logger;
     }
 
-    /// <summary>Raised after each log entry is applied, with the new state.</summary>
-    public event Action<StoreState>? Applied;
-
     /// <summary>Gets the current state.</summary>
     public StoreState State => Volatile.Read(ref state);
 
@@ -136,7 +133,6 @@ internal sealed partial class KeyValueStateMachine : IStateMachine, IAsyncDispos
         }
 
         Volatile.Write(ref state, next);
-        Applied?.Invoke(next);
         StartSnapshotIfDue(next);
         return entry.Index;
     }
@@ -167,7 +163,6 @@ internal sealed partial class KeyValueStateMachine : IStateMachine, IAsyncDispos
         Volatile.Write(ref state, restored);
         Volatile.Write(ref snapshot, installed);
         LogInstalled(entry.Index, restored.Keys.Count, stopwatch.ElapsedMilliseconds);
-        Applied?.Invoke(restored);
         return entry.Index;
     }
 

@@ -50,6 +50,12 @@ internal sealed class StoreState
         return new(keys, table, index, term);
     }
 
+    /// <summary>Finds the member recorded at a Raft address.</summary>
+    /// <param name="raftAddress">The address, as <c>host:port</c>.</param>
+    /// <returns>The member, or <see langword="null"/>.</returns>
+    public MemberInfo? FindMemberByAddress(string raftAddress)
+        => Members.Values.FirstOrDefault(m => m.RaftAddress == raftAddress);
+
     /// <summary>Returns this state moved to a log position whose entry changed nothing (a no-op or a membership entry).</summary>
     /// <param name="index">The entry's index.</param>
     /// <param name="term">The entry's term.</param>

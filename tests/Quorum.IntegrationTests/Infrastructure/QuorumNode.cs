@@ -17,15 +17,14 @@ internal sealed class QuorumNode : IAsyncDisposable
         DataDirectory = dataDirectory;
         HttpPort = Ports.Next();
         RaftPort = Ports.Next();
-        Http = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { BaseAddress = new Uri(HttpUrl), Timeout = TimeSpan.FromSeconds(30) };
-        Client = new QuorumClient(Http);
+        (Http, Client) = CreateClients();
     }
 
     public string Id { get; }
 
     public string DataDirectory { get; }
 
-    public int HttpPort { get; }
+    public int HttpPort { get; private set; }
 
     public int RaftPort { get; }
 
@@ -34,10 +33,10 @@ internal sealed class QuorumNode : IAsyncDisposable
     public string RaftAddress => $"127.0.0.1:{RaftPort}";
 
     /// <summary>Gets an HTTP client whose base address is this node, for checking raw responses.</summary>
-    public HttpClient Http { get; }
+    public HttpClient Http { get; private set; }
 
     /// <summary>Gets the typed client for this node.</summary>
-    public QuorumClient Client { get; }
+    public QuorumClient Client { get; private set; }
 
     public int? Pid => process is { HasExited: false } p ? p.Id : null;
 
@@ -92,6 +91,18 @@ internal sealed class QuorumNode : IAsyncDisposable
         started.BeginOutputReadLine();
         started.BeginErrorReadLine();
         return started;
+    }
+
+    /// <summary>Moves this (stopped) node to a new HTTP port, for when it is next started.</summary>
+    public void MoveToNewHttpPort()
+    {
+        if (IsRunning)
+            throw new InvalidOperationException($"Stop node {Id} first.");
+
+        Client.Dispose();
+        Http.Dispose();
+        HttpPort = Ports.Next();
+        (Http, Client) = CreateClients();
     }
 
     /// <summary>Waits until the HTTP API answers.</summary>
@@ -155,6 +166,12 @@ internal sealed class QuorumNode : IAsyncDisposable
         process?.Dispose();
         Client.Dispose();
         Http.Dispose();
+    }
+
+    private (HttpClient Http, QuorumClient Client) CreateClients()
+    {
+        var http = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { BaseAddress = new Uri(HttpUrl), Timeout = TimeSpan.FromSeconds(30) };
+        return (http, new QuorumClient(http));
     }
 
     private static string FindProgram()
