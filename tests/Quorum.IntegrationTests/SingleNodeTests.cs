@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
@@ -111,10 +110,8 @@ public sealed class SingleNodeTests(ITestOutputHelper output)
     [Fact]
     public async Task Serve_with_no_flags_runs_a_node_on_the_embedded_defaults()
     {
-        var directory = Path.Combine(Path.GetTempPath(), "quorum-defaults-" + Guid.NewGuid().ToString("N")[..8]);
-        Directory.CreateDirectory(directory);
-        var log = new ConcurrentQueue<string>();
-        using var process = QuorumNode.StartProgram(["serve"], directory, environment: null, log);
+        using var directory = new TemporaryDirectory("quorum-defaults");
+        await using var program = QuorumProgram.Start(["serve"], directory.Path);
         try
         {
             using var client = new QuorumClient(new Uri("http://127.0.0.1:8080"));
@@ -125,18 +122,13 @@ public sealed class SingleNodeTests(ITestOutputHelper output)
             var member = Assert.Single(await client.GetMembersAsync());
             Assert.Equal("127.0.0.1:8081", member.Address);
             foreach (var file in new[] { "LOCK", "node.json", "cluster.config" })
-                Assert.True(File.Exists(Path.Combine(directory, "data", file)), $"./data/{file} should exist");
+                Assert.True(File.Exists(Path.Combine(directory.Path, "data", file)), $"./data/{file} should exist");
 
-            Signals.Send(process.Id, Signals.Terminate);
-            await process.WaitForExitAsync(new CancellationTokenSource(Timeout).Token);
-            Assert.Equal(0, process.ExitCode);
+            Assert.Equal(0, await program.StopAsync(Timeout));
         }
         finally
         {
-            if (!process.HasExited)
-                process.Kill();
-            output.WriteLine(string.Join('\n', log));
-            Directory.Delete(directory, recursive: true);
+            output.WriteLine(program.Output);
         }
     }
 
@@ -144,18 +136,11 @@ public sealed class SingleNodeTests(ITestOutputHelper output)
     public async Task A_second_process_on_a_data_directory_in_use_exits_at_once_with_a_clear_message()
     {
         await using var cluster = await TestCluster.StartAsync(1, output);
-        var log = new ConcurrentQueue<string>();
-        using var second = QuorumNode.StartProgram(
-            ["serve", "--data-dir", cluster[0].DataDirectory, "--http-port", Ports.Next().ToString(), "--raft-port", Ports.Next().ToString()],
-            workingDirectory: null,
-            environment: null,
-            log);
+        await using var second = QuorumProgram.Start(["serve", "--data-dir", cluster[0].DataDirectory, "--http-port", Ports.Next().ToString(), "--raft-port", Ports.Next().ToString()]);
 
-        await second.WaitForExitAsync(new CancellationTokenSource(Timeout).Token);
-        Assert.Equal(1, second.ExitCode);
-        var message = string.Join('\n', log);
-        Assert.Contains("is in use by another Quorum process", message);
-        Assert.Contains(cluster[0].DataDirectory, message);
+        Assert.Equal(1, await second.WaitForExitAsync(Timeout));
+        Assert.Contains("is in use by another Quorum process", second.Output);
+        Assert.Contains(cluster[0].DataDirectory, second.Output);
 
         Assert.True(await cluster[0].Client.PutAsync("still", "serving") > 0);
     }
@@ -170,10 +155,8 @@ public sealed class SingleNodeTests(ITestOutputHelper output)
 
         async Task<(int Code, string Output)> RunAsync(params string[] args)
         {
-            var log = new ConcurrentQueue<string>();
-            using var process = QuorumNode.StartProgram(["serve", "--data-dir", node.DataDirectory, "--http-port", node.HttpPort.ToString(), .. args], workingDirectory: null, environment: null, log);
-            await process.WaitForExitAsync(new CancellationTokenSource(Timeout).Token);
-            return (process.ExitCode, string.Join('\n', log));
+            await using var program = QuorumProgram.Start(["serve", "--data-dir", node.DataDirectory, "--http-port", node.HttpPort.ToString(), .. args]);
+            return (await program.WaitForExitAsync(Timeout), program.Output);
         }
 
         var (code, message) = await RunAsync("--node-id", "someone-else", "--raft-port", node.RaftPort.ToString());
@@ -194,18 +177,16 @@ public sealed class SingleNodeTests(ITestOutputHelper output)
     [Fact]
     public async Task Environment_variables_configure_a_node_and_flags_win_over_them()
     {
-        var directory = Path.Combine(Path.GetTempPath(), "quorum-env-" + Guid.NewGuid().ToString("N")[..8]);
+        using var directory = new TemporaryDirectory("quorum-env");
         var (httpPort, raftPort, ignoredPort) = (Ports.Next(), Ports.Next(), Ports.Next());
         var environment = new Dictionary<string, string>
         {
             ["PORT"] = ignoredPort.ToString(),
-            ["STORAGE_PATH"] = Path.Combine(directory, "from-env"),
+            ["STORAGE_PATH"] = Path.Combine(directory.Path, "from-env"),
             ["RAFT_PORT"] = raftPort.ToString(),
             ["NODE_ID"] = "env-node",
         };
-        var log = new ConcurrentQueue<string>();
-        Directory.CreateDirectory(directory);
-        using var process = QuorumNode.StartProgram(["serve", "--http-port", httpPort.ToString()], workingDirectory: directory, environment, log);
+        await using var program = QuorumProgram.Start(["serve", "--http-port", httpPort.ToString()], directory.Path, environment);
         try
         {
             using var client = new QuorumClient(new Uri($"http://127.0.0.1:{httpPort}"));
@@ -213,17 +194,12 @@ public sealed class SingleNodeTests(ITestOutputHelper output)
 
             Assert.Equal("env-node", status.Id);
             Assert.Equal($"127.0.0.1:{raftPort}", Assert.Single(status.Members).Address);
-            Assert.True(File.Exists(Path.Combine(directory, "from-env", "node.json")));
-            Signals.Send(process.Id, Signals.Terminate);
-            await process.WaitForExitAsync(new CancellationTokenSource(Timeout).Token);
-            Assert.Equal(0, process.ExitCode);
+            Assert.True(File.Exists(Path.Combine(directory.Path, "from-env", "node.json")));
+            Assert.Equal(0, await program.StopAsync(Timeout));
         }
         finally
         {
-            if (!process.HasExited)
-                process.Kill();
-            output.WriteLine(string.Join('\n', log));
-            Directory.Delete(directory, recursive: true);
+            output.WriteLine(program.Output);
         }
     }
 
@@ -237,13 +213,10 @@ public sealed class SingleNodeTests(ITestOutputHelper output)
     [InlineData(new[] { "serve", "--election-timeout", "soon" }, 1, "not a duration")]
     public async Task Command_line_mistakes_exit_with_a_message_and_the_documented_code(string[] args, int exitCode, string message)
     {
-        var log = new ConcurrentQueue<string>();
-        using var process = QuorumNode.StartProgram(args, workingDirectory: Path.GetTempPath(), environment: null, log);
-        await process.WaitForExitAsync(new CancellationTokenSource(Timeout).Token);
-        process.WaitForExit();
+        await using var program = QuorumProgram.Start(args);
 
-        Assert.Equal(exitCode, process.ExitCode);
-        Assert.Contains(message, string.Join('\n', log));
+        Assert.Equal(exitCode, await program.WaitForExitAsync(Timeout));
+        Assert.Contains(message, program.Output);
     }
 
     [Fact]

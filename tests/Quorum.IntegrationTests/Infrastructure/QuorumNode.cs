@@ -1,15 +1,12 @@
-using System.Collections.Concurrent;
-using System.Diagnostics;
-using System.Reflection;
 using Quorum.Client;
 
 namespace Quorum.IntegrationTests.Infrastructure;
 
-/// <summary>One real <c>quorum serve</c> process on loopback, with its own ports and data directory.</summary>
+/// <summary>One real <c>quorum serve</c> node on loopback, with its own ports and data directory, that can be stopped, killed, paused and started again.</summary>
 internal sealed class QuorumNode : IAsyncDisposable
 {
-    private readonly ConcurrentQueue<string> log = new();
-    private Process? process;
+    private readonly List<string> earlierOutput = [];
+    private QuorumProgram? program;
 
     public QuorumNode(string id, string dataDirectory)
     {
@@ -38,14 +35,10 @@ internal sealed class QuorumNode : IAsyncDisposable
     /// <summary>Gets the typed client for this node.</summary>
     public QuorumClient Client { get; private set; }
 
-    public int? Pid => process is { HasExited: false } p ? p.Id : null;
+    public bool IsRunning => program is { HasExited: false };
 
-    public bool IsRunning => process is { HasExited: false };
-
-    public string Log => string.Join('\n', log);
-
-    /// <summary>Gets the path of the built <c>quorum</c> program.</summary>
-    public static string Program { get; } = FindProgram();
+    /// <summary>Gets everything this node printed, over all its runs.</summary>
+    public string Log => string.Join('\n', [.. earlierOutput, program?.Output ?? string.Empty]);
 
     /// <summary>Starts the process with this node's ports, data directory and ID, plus <paramref name="extraArgs"/>.</summary>
     public void Start(params string[] extraArgs)
@@ -53,7 +46,10 @@ internal sealed class QuorumNode : IAsyncDisposable
         if (IsRunning)
             throw new InvalidOperationException($"Node {Id} is already running.");
 
-        string[] args =
+        if (program is not null)
+            earlierOutput.Add(program.Output);
+
+        program = QuorumProgram.Start(
         [
             "serve",
             "--node-id", Id,
@@ -61,36 +57,7 @@ internal sealed class QuorumNode : IAsyncDisposable
             "--http-port", HttpPort.ToString(),
             "--raft-port", RaftPort.ToString(),
             .. extraArgs,
-        ];
-        process = StartProgram(args, workingDirectory: null, environment: null, log);
-    }
-
-    /// <summary>Starts the program with exactly these arguments, for tests of the command line itself.</summary>
-    public static Process StartProgram(IEnumerable<string> args, string? workingDirectory, IDictionary<string, string>? environment, ConcurrentQueue<string> output)
-    {
-        var info = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = workingDirectory ?? Environment.CurrentDirectory,
-        };
-        info.ArgumentList.Add(Program);
-        foreach (var arg in args)
-            info.ArgumentList.Add(arg);
-
-        // The node-configuration variables of the test runner must not leak into the nodes.
-        foreach (var variable in new[] { "PORT", "STORAGE_PATH", "RAFT_ADDRESS", "RAFT_PORT", "RAFT_LEADER", "HTTP_ADDRESS", "NODE_ID", "ADVERTISE_RAFT", "ADVERTISE_HTTP" })
-            info.Environment.Remove(variable);
-        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
-            info.Environment[name] = value;
-
-        var started = Process.Start(info) ?? throw new InvalidOperationException("Could not start quorum.");
-        started.OutputDataReceived += (_, e) => { if (e.Data is not null) output.Enqueue(e.Data); };
-        started.ErrorDataReceived += (_, e) => { if (e.Data is not null) output.Enqueue(e.Data); };
-        started.BeginOutputReadLine();
-        started.BeginErrorReadLine();
-        return started;
+        ]);
     }
 
     /// <summary>Moves this (stopped) node to a new HTTP port, for when it is next started.</summary>
@@ -111,7 +78,7 @@ internal sealed class QuorumNode : IAsyncDisposable
             async () =>
             {
                 if (!IsRunning)
-                    throw new InvalidOperationException($"Node {Id} exited with code {process?.ExitCode}:\n{Log}");
+                    throw new InvalidOperationException($"Node {Id} exited with code {program?.ExitCode}:\n{Log}");
                 using var response = await Http.GetAsync("/");
                 return response.IsSuccessStatusCode;
             },
@@ -120,72 +87,30 @@ internal sealed class QuorumNode : IAsyncDisposable
 
     /// <summary>Sends SIGTERM and waits for the process to exit.</summary>
     /// <returns>The exit code.</returns>
-    public async Task<int> StopAsync(TimeSpan timeout)
-    {
-        var p = process ?? throw new InvalidOperationException($"Node {Id} was never started.");
-        if (!p.HasExited)
-            Signals.Send(p.Id, Signals.Terminate);
-
-        using var cts = new CancellationTokenSource(timeout);
-        await p.WaitForExitAsync(cts.Token);
-        return p.ExitCode;
-    }
+    public Task<int> StopAsync(TimeSpan timeout) => Running.StopAsync(timeout);
 
     /// <summary>Kills the process with SIGKILL, as a crash would.</summary>
-    public void Kill()
-    {
-        if (process is { HasExited: false } p)
-        {
-            p.Kill();
-            p.WaitForExit();
-        }
-    }
+    public void Kill() => program?.Kill();
 
     /// <summary>Pauses the process with SIGSTOP.</summary>
-    public void Pause() => Signals.Send(Pid ?? throw new InvalidOperationException($"Node {Id} is not running."), Signals.Stop);
+    public void Pause() => Signals.Send(Running.Id, Signals.Stop);
 
     /// <summary>Resumes a paused process with SIGCONT.</summary>
-    public void Resume() => Signals.Send(Pid ?? throw new InvalidOperationException($"Node {Id} is not running."), Signals.Continue);
+    public void Resume() => Signals.Send(Running.Id, Signals.Continue);
 
     public async ValueTask DisposeAsync()
     {
-        if (process is { HasExited: false } p)
-        {
-            try
-            {
-                Signals.Send(p.Id, Signals.Continue);
-            }
-            catch (InvalidOperationException)
-            {
-            }
-
-            p.Kill();
-            await p.WaitForExitAsync();
-        }
-
-        process?.Dispose();
+        if (program is not null)
+            await program.DisposeAsync();
         Client.Dispose();
         Http.Dispose();
     }
+
+    private QuorumProgram Running => program is { HasExited: false } running ? running : throw new InvalidOperationException($"Node {Id} is not running.");
 
     private (HttpClient Http, QuorumClient Client) CreateClients()
     {
         var http = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { BaseAddress = new Uri(HttpUrl), Timeout = TimeSpan.FromSeconds(30) };
         return (http, new QuorumClient(http));
-    }
-
-    private static string FindProgram()
-    {
-        var configuration = typeof(QuorumNode).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "Quorum.slnx")))
-            {
-                var program = Path.Combine(directory.FullName, "src", "Quorum", "bin", configuration, "net10.0", "quorum.dll");
-                return File.Exists(program) ? program : throw new FileNotFoundException($"Build src/Quorum first: {program} is missing.");
-            }
-        }
-
-        throw new DirectoryNotFoundException("Could not find the repository root (Quorum.slnx) above the test binaries.");
     }
 }

@@ -1,0 +1,119 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Reflection;
+
+namespace Quorum.IntegrationTests.Infrastructure;
+
+/// <summary>One run of the built <c>quorum</c> program, with its output captured; killed on dispose if still running.</summary>
+internal sealed class QuorumProgram : IAsyncDisposable
+{
+    private static readonly string[] NodeVariables = ["PORT", "STORAGE_PATH", "RAFT_ADDRESS", "RAFT_PORT", "RAFT_LEADER", "HTTP_ADDRESS", "NODE_ID", "ADVERTISE_RAFT", "ADVERTISE_HTTP"];
+
+    private readonly ConcurrentQueue<string> output = new();
+    private readonly Process process;
+
+    private QuorumProgram(IEnumerable<string> args, string? workingDirectory, IReadOnlyDictionary<string, string>? environment)
+    {
+        var info = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = workingDirectory ?? System.IO.Path.GetTempPath(),
+        };
+        info.ArgumentList.Add(Path);
+        foreach (var arg in args)
+            info.ArgumentList.Add(arg);
+
+        // The node-configuration variables of the test runner must not leak into the program.
+        foreach (var variable in NodeVariables)
+            info.Environment.Remove(variable);
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+            info.Environment[name] = value;
+
+        process = Process.Start(info) ?? throw new InvalidOperationException("Could not start quorum.");
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) output.Enqueue(e.Data); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) output.Enqueue(e.Data); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+    }
+
+    /// <summary>Gets the path of the built program.</summary>
+    public static string Path { get; } = FindProgram();
+
+    public int Id => process.Id;
+
+    public bool HasExited => process.HasExited;
+
+    public int ExitCode => process.ExitCode;
+
+    /// <summary>Gets everything the program printed so far.</summary>
+    public string Output => string.Join('\n', output);
+
+    /// <summary>Starts the program with exactly these arguments.</summary>
+    public static QuorumProgram Start(IEnumerable<string> args, string? workingDirectory = null, IReadOnlyDictionary<string, string>? environment = null)
+        => new(args, workingDirectory, environment);
+
+    /// <summary>Waits for the program to exit by itself.</summary>
+    /// <returns>The exit code.</returns>
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        await process.WaitForExitAsync(cts.Token);
+        process.WaitForExit(); // drains the captured output
+        return process.ExitCode;
+    }
+
+    /// <summary>Sends SIGTERM and waits for the program to exit.</summary>
+    /// <returns>The exit code.</returns>
+    public Task<int> StopAsync(TimeSpan timeout)
+    {
+        if (!process.HasExited)
+            Signals.Send(process.Id, Signals.Terminate);
+        return WaitForExitAsync(timeout);
+    }
+
+    /// <summary>Kills the program with SIGKILL, as a crash would.</summary>
+    public void Kill()
+    {
+        if (!process.HasExited)
+        {
+            process.Kill();
+            process.WaitForExit();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!process.HasExited)
+        {
+            try
+            {
+                Signals.Send(process.Id, Signals.Continue);
+            }
+            catch (InvalidOperationException)
+            {
+            }
+
+            process.Kill();
+            await process.WaitForExitAsync();
+        }
+
+        process.Dispose();
+    }
+
+    private static string FindProgram()
+    {
+        var configuration = typeof(QuorumProgram).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(System.IO.Path.Combine(directory.FullName, "Quorum.slnx")))
+            {
+                var program = System.IO.Path.Combine(directory.FullName, "src", "Quorum", "bin", configuration, "net10.0", "quorum.dll");
+                return File.Exists(program) ? program : throw new FileNotFoundException($"Build src/Quorum first: {program} is missing.");
+            }
+        }
+
+        throw new DirectoryNotFoundException("Could not find the repository root (Quorum.slnx) above the test binaries.");
+    }
+}
