@@ -152,7 +152,7 @@ public sealed partial class QuorumStore : IAsyncDisposable
     public async ValueTask<StoredValue?> GetAsync(ReadOnlyMemory<byte> key, ReadConsistency consistency = ReadConsistency.Linearizable, CancellationToken token = default)
     {
         ValidateKey(key.Span);
-        if (consistency == ReadConsistency.Linearizable)
+        if (consistency == ReadConsistency.Linearizable && !options.SkipReadBarrier)
             await WaitUntilCurrentAsync(token);
 
         return State.Keys.TryGetValue(key.Span, out var record) ? new StoredValue(record.Value, record.Revision) : null;

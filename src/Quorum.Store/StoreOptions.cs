@@ -105,6 +105,13 @@ public sealed class StoreOptions
         init => readTimeout = value > TimeSpan.Zero ? value : throw new ArgumentOutOfRangeException(nameof(value), "The read timeout must be positive.");
     }
 
+    /// <summary>
+    /// Gets a value indicating that linearizable reads skip the read barrier and answer from local
+    /// state. A planted bug, only for proving that the fault-injection suite catches stale reads;
+    /// the <c>quorum</c> program sets it from a test-only environment variable and warns loudly.
+    /// </summary>
+    internal bool SkipReadBarrier { get; init; }
+
     /// <summary>Tells whether a node ID is acceptable: 1 to 64 ASCII letters, digits, '-', '_' or '.'.</summary>
     /// <param name="id">The ID.</param>
     /// <returns><see langword="true"/> when valid.</returns>

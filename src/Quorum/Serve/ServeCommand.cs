@@ -20,13 +20,13 @@ internal static partial class ServeCommand
     public static async Task<int> RunAsync(IReadOnlyList<string> args)
     {
         var settings = ServeSettings.Parse(args, Environment.GetEnvironmentVariable);
-
-        // Know the node's ID before anything logs, so that every line carries it.
-        var nodeId = settings.Store.NodeId ?? QuorumStore.FindNodeId(settings.Store.DataDirectory) ?? QuorumStore.NewNodeId();
-        var storeOptions = CopyWithNodeId(settings.Store, nodeId);
+        var storeOptions = settings.Store;
+        var nodeId = storeOptions.NodeId!;
 
         using var loggerFactory = CreateLoggerFactory(nodeId, settings.LogLevel);
         var logger = loggerFactory.CreateLogger("Quorum.Serve");
+        if (storeOptions.SkipReadBarrier)
+            LogPlantedBug(logger, ServeSettings.PlantedBugVariable);
 
         using var stopping = new CancellationTokenSource();
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
@@ -85,21 +85,6 @@ internal static partial class ServeCommand
         }
     }
 
-    private static StoreOptions CopyWithNodeId(StoreOptions options, string nodeId) => new()
-    {
-        DataDirectory = options.DataDirectory,
-        NodeId = nodeId,
-        RaftEndPoint = options.RaftEndPoint,
-        AdvertisedRaftAddress = options.AdvertisedRaftAddress,
-        HttpAddress = options.HttpAddress,
-        JoinExistingCluster = options.JoinExistingCluster,
-        SnapshotInterval = options.SnapshotInterval,
-        MaxValueBytes = options.MaxValueBytes,
-        ElectionTimeout = options.ElectionTimeout,
-        WriteTimeout = options.WriteTimeout,
-        ReadTimeout = options.ReadTimeout,
-    };
-
     private static ILoggerFactory CreateLoggerFactory(string nodeId, LogLevel level) => LoggerFactory.Create(logging =>
     {
         logging.SetMinimumLevel(level);
@@ -119,6 +104,9 @@ internal static partial class ServeCommand
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Node {Id} serving HTTP at {Http}, Raft at {Raft}")]
     private static partial void LogServing(ILogger logger, string id, string http, string raft);
+
+    [LoggerMessage(Level = LogLevel.Critical, Message = "{Variable}=1: linearizable reads skip the read barrier and may be stale. This is a planted bug for testing the fault-injection suite; never set it in production")]
+    private static partial void LogPlantedBug(ILogger logger, string variable);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Stopping: finishing requests in flight, then flushing the log")]
     private static partial void LogStopping(ILogger logger);

@@ -12,6 +12,9 @@ namespace Quorum.Serve;
 /// </summary>
 internal sealed class ServeSettings
 {
+    /// <summary>The test-only environment variable that plants a stale-read bug (linearizable reads skip the read barrier).</summary>
+    public const string PlantedBugVariable = "QUORUM_TEST_ONLY_SKIP_READ_BARRIER";
+
     /// <summary>Every setting: its flag, its environment variable, its default as shown in help, and what it means.</summary>
     public static readonly IReadOnlyList<(string Flag, string Variable, string Default, string Meaning)> Table =
     [
@@ -102,11 +105,15 @@ internal sealed class ServeSettings
         if (nodeId is not null && !StoreOptions.IsValidNodeId(nodeId))
             throw new ConfigurationException($"{Source("--node-id")} '{nodeId}' is not a valid node ID: use 1 to 64 letters, digits, '-', '_' or '.'.");
 
+        // Known before anything logs, so every line carries it: given, kept in the data directory, or new.
+        var dataDirectory = Get("--data-dir") ?? "data";
+        nodeId ??= QuorumStore.FindNodeId(dataDirectory) ?? QuorumStore.NewNodeId();
+
         try
         {
             var store = new StoreOptions
             {
-                DataDirectory = Get("--data-dir") ?? "data",
+                DataDirectory = dataDirectory,
                 NodeId = nodeId,
                 RaftEndPoint = raftEndPoint,
                 AdvertisedRaftAddress = advertiseRaft ?? FormatEndPoint(raftEndPoint),
@@ -115,6 +122,7 @@ internal sealed class ServeSettings
                 SnapshotInterval = ParseCount(Get("--snapshot-interval") ?? "50000", Source("--snapshot-interval")),
                 MaxValueBytes = ParseSize(Get("--max-value-size") ?? "1MiB", Source("--max-value-size")),
                 ElectionTimeout = ParseDuration(Get("--election-timeout") ?? "300ms", Source("--election-timeout")),
+                SkipReadBarrier = environment(PlantedBugVariable) == "1",
             };
 
             return new ServeSettings
