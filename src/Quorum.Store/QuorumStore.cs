@@ -24,15 +24,15 @@ public sealed partial class QuorumStore : IAsyncDisposable
 
     private readonly StoreOptions options;
     private readonly DataDirectory directory;
-    private readonly RaftNode node;
+    private readonly RaftNodeHost raft;
     private readonly ILeaderClient? leaderClient;
     private readonly ILogger logger;
 
-    private QuorumStore(StoreOptions options, DataDirectory directory, RaftNode node, MemberInfo self, bool needsJoin, ILeaderClient? leaderClient, ILogger logger)
+    private QuorumStore(StoreOptions options, DataDirectory directory, RaftNodeHost raft, MemberInfo self, bool needsJoin, ILeaderClient? leaderClient, ILogger logger)
     {
         this.options = options;
         this.directory = directory;
-        this.node = node;
+        this.raft = raft;
         this.leaderClient = leaderClient;
         this.logger = logger;
         Self = self;
@@ -49,22 +49,31 @@ public sealed partial class QuorumStore : IAsyncDisposable
     public StoreOptions Options => options;
 
     /// <summary>Gets a value indicating that this node is the leader.</summary>
-    public bool IsLeader => !node.Cluster.LeadershipToken.IsCancellationRequested;
+    public bool IsLeader => !Node.LeadershipToken.IsCancellationRequested;
 
     /// <summary>Gets the leader this node knows of, or <see langword="null"/>.</summary>
-    public MemberInfo? Leader => node.Cluster.Leader is { } leader ? Describe(leader.EndPoint) : null;
+    public MemberInfo? Leader => Node.Cluster.Leader is { } leader ? Describe(leader.EndPoint) : null;
 
     /// <summary>Gets a value indicating that this node is a voting member of its cluster.</summary>
-    public bool IsMember => node.Cluster.Members.Any(static m => !m.IsRemote);
+    public bool IsMember => Node.Cluster.Members.Any(static m => !m.IsRemote);
 
     /// <summary>Gets a value indicating that a leader is known and this node has applied everything it knows to be committed.</summary>
-    public bool IsReady => node.Cluster.Leader is not null && node.Log.LastAppliedIndex >= node.Log.LastCommittedEntryIndex;
+    public bool IsReady => Node is var node && node.Cluster.Leader is not null && node.Log.LastAppliedIndex >= node.Log.LastCommittedEntryIndex;
 
-    private StoreState State => node.StateMachine.State;
+    /// <summary>Gets the host of the Raft node, for tests that break it on purpose.</summary>
+    internal RaftNodeHost Raft => raft;
+
+    /// <summary>Gets a task that fails if Raft broke and could not be restarted; the node must then stop.</summary>
+    public Task Failed => raft.Failed;
+
+    // The running Raft node; the host may replace it after an internal failure, so each operation reads it once.
+    private RaftNode Node => raft.Current;
+
+    private StoreState State => Node.StateMachine.State;
 
     // The log does not hand empty entries (leader no-ops) to the state machine, so the state's own
     // index can trail the log's applied index; either one is applied.
-    private long AppliedIndex => Math.Max(State.Index, node.Log.LastAppliedIndex);
+    private long AppliedIndex => Math.Max(State.Index, Node.Log.LastAppliedIndex);
 
     /// <summary>
     /// Opens a store: locks the data directory, restores the newest snapshot, replays the log and
@@ -87,11 +96,19 @@ public sealed partial class QuorumStore : IAsyncDisposable
         try
         {
             var identity = ResolveIdentity(options, directory);
+            directory.VerifyLogFiles();
             var hasCluster = directory.HasClusterState;
+            if (!hasCluster && directory.HasLogEntries && !options.JoinExistingCluster)
+            {
+                // Bootstrapping here would make a one-node cluster of a log that belongs to another.
+                throw new DataDirectoryException(
+                    $"The data directory {directory.Path} has a write-ahead log but no cluster configuration ({Path.GetFileName(directory.ClusterConfigurationFile)}); starting would found a new cluster on an old log. Restore the file, start with --join to rejoin the cluster, or remove the data directory.");
+            }
+
             var bootstrap = !hasCluster && !options.JoinExistingCluster;
-            var node = await RaftNode.StartAsync(options, directory, bootstrap, loggerFactory, token);
+            var raft = await RaftNodeHost.StartAsync(options, directory, bootstrap, loggerFactory, token);
             var self = new MemberInfo(identity.Id, identity.RaftAddress, options.HttpAddress);
-            var store = new QuorumStore(options, directory, node, self, !hasCluster && options.JoinExistingCluster, leaderClient, logger);
+            var store = new QuorumStore(options, directory, raft, self, !hasCluster && options.JoinExistingCluster, leaderClient, logger);
             store.LogOpened(self.Id, directory.Path, bootstrap ? "bootstrapped a new cluster" : hasCluster ? "rejoining its cluster" : "waiting to be added to a cluster");
             return store;
         }
@@ -172,7 +189,7 @@ public sealed partial class QuorumStore : IAsyncDisposable
         timeout.CancelAfter(options.ReadTimeout);
         try
         {
-            return await ConfirmLeadershipAsync(timeout.Token);
+            return await ConfirmLeadershipAsync(Node, timeout.Token);
         }
         catch (OperationCanceledException) when (!token.IsCancellationRequested)
         {
@@ -202,7 +219,8 @@ public sealed partial class QuorumStore : IAsyncDisposable
         if (member.HttpAddress.Length > 0 && !Uri.TryCreate(member.HttpAddress, UriKind.Absolute, out _))
             throw new ArgumentException($"Member HTTP address '{member.HttpAddress}' is not a URL.", nameof(member));
 
-        _ = await AcquireLeadershipAsync(token);
+        var node = Node;
+        _ = await AcquireLeadershipAsync(node, token);
         var raftAddress = NetworkAddress.Format(endPoint);
         var voters = await node.GetVotersAsync(token);
         foreach (var known in State.Members.Values)
@@ -254,7 +272,8 @@ public sealed partial class QuorumStore : IAsyncDisposable
     public async Task RemoveMemberAsync(string id, CancellationToken token = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(id);
-        _ = await AcquireLeadershipAsync(token);
+        var node = Node;
+        _ = await AcquireLeadershipAsync(node, token);
         var voters = await node.GetVotersAsync(token);
         if (!State.Members.TryGetValue(id, out var member) || !voters.Contains(member.RaftAddress) || !NetworkAddress.TryParse(member.RaftAddress, out var endPoint))
             throw new MembershipException($"The cluster has no member with ID '{id}'. See GET /raft/members.", isUnknownMember: true);
@@ -293,6 +312,7 @@ public sealed partial class QuorumStore : IAsyncDisposable
     /// <returns>The members, ordered by ID.</returns>
     public IReadOnlyList<ClusterMember> GetMembers()
     {
+        var node = Node;
         var leader = node.Cluster.Leader?.EndPoint;
         return node.Cluster.Members
             .Select(m =>
@@ -318,11 +338,11 @@ public sealed partial class QuorumStore : IAsyncDisposable
         return new StoreStatus(
             Self.Id,
             state,
-            node.Cluster.Term,
+            Node.Cluster.Term,
             leader?.Id,
-            node.Log.LastCommittedEntryIndex,
+            Node.Log.LastCommittedEntryIndex,
             AppliedIndex,
-            node.StateMachine.SnapshotIndex,
+            Node.StateMachine.SnapshotIndex,
             GetMembers());
     }
 
@@ -332,7 +352,7 @@ public sealed partial class QuorumStore : IAsyncDisposable
     {
         try
         {
-            await node.DisposeAsync();
+            await raft.DisposeAsync();
         }
         finally
         {
@@ -370,9 +390,11 @@ public sealed partial class QuorumStore : IAsyncDisposable
 
     private async Task<CommandOutcome> ProposeAsync(Command command, CancellationToken token)
     {
+        var node = Node;
+
         // The token first, then the term of that leadership, then the token again: if leadership
         // ended in between, the entry never reaches the log under a term that is not its leader's.
-        var leadership = await AcquireLeadershipAsync(token);
+        var leadership = await AcquireLeadershipAsync(node, token);
         var term = node.LeaderTerm;
         if (leadership.IsCancellationRequested)
             throw NotLeader();
@@ -384,6 +406,13 @@ public sealed partial class QuorumStore : IAsyncDisposable
         try
         {
             await node.Cluster.ReplicateAsync(entry, timeout.Token);
+        }
+        catch (Exception e) when (RaftNode.IsFailure(e))
+        {
+            if (proposal.Outcomes is { } applied)
+                return applied[0];
+
+            throw new WriteOutcomeUnknownException("This node's Raft stack failed while the write was in flight and is restarting; the write may or may not have been applied.", e);
         }
         catch (Exception e) when (e is OperationCanceledException or DotNextNotLeaderException)
         {
@@ -411,14 +440,15 @@ public sealed partial class QuorumStore : IAsyncDisposable
 
     private async ValueTask WaitUntilCurrentAsync(CancellationToken token)
     {
+        var node = Node;
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(token);
         timeout.CancelAfter(options.ReadTimeout);
         try
         {
             long index;
-            if (IsLeader || LeaderIsLocal)
+            if (!node.LeadershipToken.IsCancellationRequested || node.Cluster.Leader is { IsRemote: false })
             {
-                index = await ConfirmLeadershipAsync(timeout.Token);
+                index = await ConfirmLeadershipAsync(node, timeout.Token);
             }
             else
             {
@@ -431,15 +461,19 @@ public sealed partial class QuorumStore : IAsyncDisposable
 
             await node.Log.WaitForApplyAsync(index, timeout.Token);
         }
+        catch (Exception e) when (RaftNode.IsFailure(e))
+        {
+            throw new UnavailableException("This node's Raft stack is restarting after an internal failure. Retry shortly.", e);
+        }
         catch (OperationCanceledException) when (!token.IsCancellationRequested)
         {
             throw new UnavailableException($"The read could not be confirmed with a quorum within {options.ReadTimeout.TotalSeconds:0.###}s: no leader, or no quorum. Retry, or read with consistency=stale.");
         }
     }
 
-    private async Task<long> ConfirmLeadershipAsync(CancellationToken token)
+    private async Task<long> ConfirmLeadershipAsync(RaftNode node, CancellationToken token)
     {
-        var leadership = await AcquireLeadershipAsync(token);
+        var leadership = await AcquireLeadershipAsync(node, token);
 
         // Everything the leader has appended so far includes every acknowledged write; once it is
         // applied, and a quorum round that began after this call confirms the leadership, the local
@@ -451,12 +485,12 @@ public sealed partial class QuorumStore : IAsyncDisposable
             await node.Cluster.ForceReplicationAsync(linked.Token);
             await node.Log.WaitForApplyAsync(index, linked.Token);
         }
-        catch (Exception e) when (e is DotNextNotLeaderException || (e is OperationCanceledException && leadership.IsCancellationRequested))
+        catch (Exception e) when (e is DotNextNotLeaderException || RaftNode.IsFailure(e) || (e is OperationCanceledException && leadership.IsCancellationRequested))
         {
             throw new UnavailableException("This node lost its leadership while confirming the read. Retry.", e);
         }
 
-        return AppliedIndex;
+        return Math.Max(node.StateMachine.State.Index, node.Log.LastAppliedIndex);
     }
 
     /// <summary>
@@ -464,12 +498,12 @@ public sealed partial class QuorumStore : IAsyncDisposable
     /// no-op entry of its term is committed and everything before it applied, a new leader must not
     /// serve (DotNext keeps the token cancelled until then).
     /// </summary>
-    private async ValueTask<CancellationToken> AcquireLeadershipAsync(CancellationToken token)
+    private async ValueTask<CancellationToken> AcquireLeadershipAsync(RaftNode node, CancellationToken token)
     {
-        var leadership = node.Cluster.LeadershipToken;
+        var leadership = node.LeadershipToken;
         if (!leadership.IsCancellationRequested)
             return leadership;
-        if (!LeaderIsLocal)
+        if (node.Cluster.Leader is not { IsRemote: false })
             throw NotLeader();
 
         using var wait = CancellationTokenSource.CreateLinkedTokenSource(token);
@@ -483,8 +517,6 @@ public sealed partial class QuorumStore : IAsyncDisposable
             throw NotLeader();
         }
     }
-
-    private bool LeaderIsLocal => node.Cluster.Leader is { IsRemote: false };
 
     private UnavailableException NotLeader()
         => new(Leader is { } leader ? $"This node is not the leader; the leader is '{leader.Id}'." : "There is no leader at the moment. Retry shortly.");

@@ -56,6 +56,51 @@ internal sealed partial class RaftNode : IAsyncDisposable
     /// <summary>Gets this node's Raft address, as the cluster knows it.</summary>
     public EndPoint LocalAddress { get; }
 
+    /// <summary>Gets the leadership token, cancelled when this node does not lead or has failed (DotNext throws then).</summary>
+    public CancellationToken LeadershipToken
+    {
+        get
+        {
+            try
+            {
+                return Cluster.LeadershipToken;
+            }
+            catch (Exception e) when (IsFailure(e))
+            {
+                return new CancellationToken(canceled: true);
+            }
+        }
+    }
+
+    /// <summary>Tells whether an exception means the node's Raft stack has failed or been replaced.</summary>
+    /// <param name="exception">The exception.</param>
+    /// <returns><see langword="true"/> for a failed log, a zombie cluster, or a disposed node.</returns>
+    public static bool IsFailure(Exception exception)
+        => exception is ObjectDisposedException or IntegrityException or System.Diagnostics.UnreachableException;
+
+    /// <summary>
+    /// Gets the failure that broke this node for good, or <see langword="null"/> while it works:
+    /// a failed background task of the log (the log then refuses every call), or a cluster that
+    /// DotNext moved to its terminal "zombie" state after an unhandled error.
+    /// </summary>
+    public Exception? Failure
+    {
+        get
+        {
+            try
+            {
+                _ = Cluster.LeadershipToken; // throws once the cluster is a zombie
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                return e;
+            }
+
+            var probe = Log.WaitForApplyAsync(0L).AsTask(); // completes at once unless the log has failed
+            return probe.IsFaulted ? probe.Exception?.GetBaseException() : null;
+        }
+    }
+
     /// <summary>Reads the committed voting configuration: the Raft addresses of the voters.</summary>
     /// <param name="token">Cancels the read.</param>
     /// <returns>The addresses, formatted as <c>host:port</c>.</returns>

@@ -41,6 +41,32 @@ internal sealed class DataDirectory : IDisposable
     /// <summary>Gets a value indicating that the directory already belongs to a cluster.</summary>
     public bool HasClusterState => File.Exists(ClusterConfigurationFile);
 
+    /// <summary>Gets a value indicating that the write-ahead log holds pages of entries.</summary>
+    public bool HasLogEntries => HasFiles(System.IO.Path.Combine(LogPath, "metadata")) || HasFiles(System.IO.Path.Combine(LogPath, "data"));
+
+    /// <summary>
+    /// Refuses a log whose bookkeeping files are gone while its entries remain. DotNext would start
+    /// such a log as if it were empty (no checkpoint: no entries; no state file: term 0 and no
+    /// vote), and a node that forgets its log or its vote can help elect a leader that lacks
+    /// committed entries.
+    /// </summary>
+    /// <exception cref="DataDirectoryException">The log is incomplete.</exception>
+    public void VerifyLogFiles()
+    {
+        if (!HasLogEntries)
+            return;
+
+        foreach (var name in new[] { "checkpoint", "state" })
+        {
+            var file = new FileInfo(System.IO.Path.Combine(LogPath, name));
+            if (!file.Exists || file.Length == 0)
+            {
+                throw new DataDirectoryException(
+                    $"The write-ahead log in {LogPath} has entries but its '{name}' file is missing or empty; starting would forget the log or the node's vote. Restore the data directory from a backup, or remove it and let the node rejoin its cluster.");
+            }
+        }
+    }
+
     /// <summary>Opens a data directory, creating it when missing, and takes its lock.</summary>
     /// <param name="path">The directory.</param>
     /// <returns>The open directory; dispose it to release the lock.</returns>
@@ -82,6 +108,8 @@ internal sealed class DataDirectory : IDisposable
     {
         NativeFile.Release(Interlocked.Exchange(ref lockDescriptor, -1));
     }
+
+    private static bool HasFiles(string path) => Directory.Exists(path) && Directory.EnumerateFiles(path).Any();
 
     private static string ReadOwner(string lockPath)
     {

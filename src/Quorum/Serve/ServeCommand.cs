@@ -63,18 +63,16 @@ internal static partial class ServeCommand
 
                 LogServing(logger, nodeId, storeOptions.HttpAddress, storeOptions.AdvertisedRaftAddress);
                 using var appStopping = CancellationTokenSource.CreateLinkedTokenSource(stopping.Token, app.Lifetime.ApplicationStopping);
-                try
-                {
-                    await Task.Delay(Timeout.Infinite, appStopping.Token);
-                }
-                catch (OperationCanceledException)
-                {
-                }
+                await Task.WhenAny(Task.Delay(Timeout.Infinite, appStopping.Token), store.Failed);
 
                 LogStopping(logger);
                 await app.StopAsync(CancellationToken.None);
             }
         }
+
+        // Raft broke and could not be reopened: the node must not go on serving.
+        if (store.Failed.Exception?.GetBaseException() is QuorumException failure)
+            throw failure;
 
         return ExitCodes.Success;
 

@@ -89,6 +89,10 @@ internal sealed class QuorumNode : IAsyncDisposable
     /// <returns>The exit code.</returns>
     public Task<int> StopAsync(TimeSpan timeout) => Running.StopAsync(timeout);
 
+    /// <summary>Waits for the process to exit by itself.</summary>
+    /// <returns>The exit code.</returns>
+    public Task<int> WaitForExitAsync(TimeSpan timeout) => (program ?? throw new InvalidOperationException($"Node {Id} was never started.")).WaitForExitAsync(timeout);
+
     /// <summary>Kills the process with SIGKILL, as a crash would.</summary>
     public void Kill() => program?.Kill();
 
