@@ -165,12 +165,30 @@ public sealed class ClusterTests(ITestOutputHelper output)
 
         var members = await leader.Client.GetMembersAsync();
         Assert.Equal([leader.Id, remaining.Id], members.Select(m => m.Id).Order());
-        var revision = await remaining.Client.PutAsync("after-removal", "not for the removed node");
-        await Eventually.UntilAsync(async () => (await remaining.Client.GetStatusAsync()).AppliedIndex >= revision, Timeout, "the remaining follower to apply the write");
 
-        Assert.Equal("not for the removed node", await leader.Client.GetStringAsync("after-removal"));
-        Assert.Null(await removed.Client.GetAsync("after-removal", Consistency.Stale));
-        Assert.True((await removed.Client.GetStatusAsync()).AppliedIndex < revision);
+        // The leader drops a removed member's replication at its next heartbeat round, so a write
+        // right after the removal may still reach it; from then on, none does.
+        var frozen = await Eventually.GetAsync<NodeStatus>(
+            async () =>
+            {
+                var revision = await remaining.Client.PutAsync("after-removal", Guid.NewGuid().ToString());
+                var status = await removed.Client.GetStatusAsync();
+                return status.AppliedIndex < revision ? status : null;
+            },
+            Timeout,
+            "writes to stop reaching the removed node");
+
+        string? last = null;
+        for (var i = 0; i < 5; i++)
+        {
+            last = $"write {i} after the removal";
+            await remaining.Client.PutAsync("after-removal", last);
+            Assert.Equal(last, await remaining.Client.GetStringAsync("after-removal"));
+            Assert.Equal(frozen.AppliedIndex, (await removed.Client.GetStatusAsync()).AppliedIndex);
+        }
+
+        Assert.Equal(last, await leader.Client.GetStringAsync("after-removal"));
+        Assert.NotEqual(last, await removed.Client.GetStringAsync("after-removal", Consistency.Stale));
 
         var error = await Assert.ThrowsAsync<QuorumClientException>(() => leader.Client.RemoveMemberAsync(removed.Id));
         Assert.Equal(HttpStatusCode.NotFound, error.StatusCode);
