@@ -27,12 +27,16 @@ public sealed partial class QuorumStore : IAsyncDisposable
     private readonly RaftNodeHost raft;
     private readonly ILeaderClient? leaderClient;
     private readonly ILogger logger;
+    private readonly Proposer proposer;
+    private readonly ReadIndexBatcher readIndexes;
 
     private QuorumStore(StoreOptions options, DataDirectory directory, RaftNodeHost raft, MemberInfo self, bool needsJoin, ILeaderClient? leaderClient, ILogger logger)
     {
         this.options = options;
         this.directory = directory;
         this.raft = raft;
+        proposer = new Proposer(raft, options);
+        readIndexes = new ReadIndexBatcher(AskLeaderForReadIndexAsync);
         this.leaderClient = leaderClient;
         this.logger = logger;
         Self = self;
@@ -220,7 +224,7 @@ public sealed partial class QuorumStore : IAsyncDisposable
             throw new ArgumentException($"Member HTTP address '{member.HttpAddress}' is not a URL.", nameof(member));
 
         var node = Node;
-        _ = await AcquireLeadershipAsync(node, token);
+        _ = await node.AcquireLeadershipAsync(options.ElectionTimeout * 4, token);
         var raftAddress = NetworkAddress.Format(endPoint);
         var voters = await node.GetVotersAsync(token);
         foreach (var known in State.Members.Values)
@@ -273,7 +277,7 @@ public sealed partial class QuorumStore : IAsyncDisposable
     {
         ArgumentException.ThrowIfNullOrEmpty(id);
         var node = Node;
-        _ = await AcquireLeadershipAsync(node, token);
+        _ = await node.AcquireLeadershipAsync(options.ElectionTimeout * 4, token);
         var voters = await node.GetVotersAsync(token);
         if (!State.Members.TryGetValue(id, out var member) || !voters.Contains(member.RaftAddress) || !NetworkAddress.TryParse(member.RaftAddress, out var endPoint))
             throw new MembershipException($"The cluster has no member with ID '{id}'. See GET /raft/members.", isUnknownMember: true);
@@ -388,55 +392,7 @@ public sealed partial class QuorumStore : IAsyncDisposable
             throw new ArgumentException($"A key must be 1 to {MaxKeyBytes} bytes; this one is {key.Length}.", nameof(key));
     }
 
-    private async Task<CommandOutcome> ProposeAsync(Command command, CancellationToken token)
-    {
-        var node = Node;
-
-        // The token first, then the term of that leadership, then the token again: if leadership
-        // ended in between, the entry never reaches the log under a term that is not its leader's.
-        var leadership = await AcquireLeadershipAsync(node, token);
-        var term = node.LeaderTerm;
-        if (leadership.IsCancellationRequested)
-            throw NotLeader();
-
-        var proposal = new Proposal(term, [command]);
-        var entry = new BinaryLogEntry { Content = CommandCodec.Encode(proposal.Commands), Term = term, Context = proposal };
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(token, leadership);
-        timeout.CancelAfter(options.WriteTimeout);
-        try
-        {
-            await node.Cluster.ReplicateAsync(entry, timeout.Token);
-        }
-        catch (Exception e) when (RaftNode.IsFailure(e))
-        {
-            if (proposal.Outcomes is { } applied)
-                return applied[0];
-
-            throw new WriteOutcomeUnknownException("This node's Raft stack failed while the write was in flight and is restarting; the write may or may not have been applied.", e);
-        }
-        catch (Exception e) when (e is OperationCanceledException or DotNextNotLeaderException)
-        {
-            if (proposal.Outcomes is { } applied)
-                return applied[0];
-            if (proposal.IsSuperseded)
-                throw new UnavailableException("Leadership moved before the write was committed; it was not applied. Retry.", e);
-            if (token.IsCancellationRequested)
-                throw;
-
-            throw new WriteOutcomeUnknownException(
-                leadership.IsCancellationRequested
-                    ? "Leadership moved while the write was in flight; it may or may not have been applied."
-                    : $"The write was not confirmed by a quorum within {options.WriteTimeout.TotalSeconds:0.###}s; it may or may not have been applied.",
-                e);
-        }
-
-        if (proposal.Outcomes is { } outcomes)
-            return outcomes[0];
-
-        throw proposal.IsSuperseded
-            ? new UnavailableException("Leadership moved before the write was committed; it was not applied. Retry.")
-            : new WriteOutcomeUnknownException("The write's commit was reported but its result was not; it may or may not have been applied.");
-    }
+    private Task<CommandOutcome> ProposeAsync(Command command, CancellationToken token) => proposer.ProposeAsync(command, token);
 
     private async ValueTask WaitUntilCurrentAsync(CancellationToken token)
     {
@@ -452,11 +408,7 @@ public sealed partial class QuorumStore : IAsyncDisposable
             }
             else
             {
-                var leader = Leader ?? throw new UnavailableException("No leader is known, and a linearizable read needs one. Retry, or read with consistency=stale.");
-                if (leaderClient is null || leader.HttpAddress.Length == 0)
-                    throw new UnavailableException($"This node cannot reach the leader '{leader.Id}' to confirm the read. Retry, or read with consistency=stale.");
-
-                index = await leaderClient.GetReadIndexAsync(leader, timeout.Token);
+                index = await readIndexes.GetAsync(options.ReadTimeout, timeout.Token);
             }
 
             await node.Log.WaitForApplyAsync(index, timeout.Token);
@@ -471,14 +423,24 @@ public sealed partial class QuorumStore : IAsyncDisposable
         }
     }
 
+    private Task<long> AskLeaderForReadIndexAsync(CancellationToken token)
+    {
+        var leader = Leader ?? throw new UnavailableException("No leader is known, and a linearizable read needs one. Retry, or read with consistency=stale.");
+        if (leaderClient is null || leader.HttpAddress.Length == 0)
+            throw new UnavailableException($"This node cannot reach the leader '{leader.Id}' to confirm the read. Retry, or read with consistency=stale.");
+
+        return leaderClient.GetReadIndexAsync(leader, token);
+    }
+
     private async Task<long> ConfirmLeadershipAsync(RaftNode node, CancellationToken token)
     {
-        var leadership = await AcquireLeadershipAsync(node, token);
+        var leadership = await node.AcquireLeadershipAsync(options.ElectionTimeout * 4, token);
 
-        // Everything the leader has appended so far includes every acknowledged write; once it is
-        // applied, and a quorum round that began after this call confirms the leadership, the local
-        // state is at least as new as any write completed before the read.
-        var index = node.Log.LastEntryIndex;
+        // Raft's read index: every write completed before this read is committed, so once a quorum
+        // round that began after this call confirms the leadership, and the commit index read here
+        // is applied, the state is at least as new as any of them. The index is up to date because
+        // the leadership is usable only once this term's first entry is committed.
+        var index = node.Log.LastCommittedEntryIndex;
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(token, leadership);
         try
         {
@@ -490,36 +452,8 @@ public sealed partial class QuorumStore : IAsyncDisposable
             throw new UnavailableException("This node lost its leadership while confirming the read. Retry.", e);
         }
 
-        return Math.Max(node.StateMachine.State.Index, node.Log.LastAppliedIndex);
+        return index;
     }
-
-    /// <summary>
-    /// Gets the leadership token, waiting for it when this node has just won an election: until the
-    /// no-op entry of its term is committed and everything before it applied, a new leader must not
-    /// serve (DotNext keeps the token cancelled until then).
-    /// </summary>
-    private async ValueTask<CancellationToken> AcquireLeadershipAsync(RaftNode node, CancellationToken token)
-    {
-        var leadership = node.LeadershipToken;
-        if (!leadership.IsCancellationRequested)
-            return leadership;
-        if (node.Cluster.Leader is not { IsRemote: false })
-            throw NotLeader();
-
-        using var wait = CancellationTokenSource.CreateLinkedTokenSource(token);
-        wait.CancelAfter(options.ElectionTimeout * 4);
-        try
-        {
-            return await node.Cluster.WaitForLeadershipAsync(wait.Token);
-        }
-        catch (OperationCanceledException) when (!token.IsCancellationRequested)
-        {
-            throw NotLeader();
-        }
-    }
-
-    private UnavailableException NotLeader()
-        => new(Leader is { } leader ? $"This node is not the leader; the leader is '{leader.Id}'." : "There is no leader at the moment. Retry shortly.");
 
     private MemberInfo Describe(EndPoint endPoint)
     {

@@ -48,6 +48,41 @@ public sealed class SortedKeyMapTests
     }
 
     [Fact]
+    public void A_builder_applies_a_batch_without_changing_maps_already_handed_out()
+    {
+        var random = new Random(99);
+        var reference = new SortedDictionary<byte[], string>(Comparer<byte[]>.Create((a, b) => a.AsSpan().SequenceCompareTo(b)));
+        var map = SortedKeyMap<string>.Empty;
+        var versions = new List<(SortedKeyMap<string> Map, List<(string, string)> Content)>();
+        for (var batch = 0; batch < 300; batch++)
+        {
+            var builder = map.ToBuilder();
+            for (var i = 0; i < random.Next(1, 40); i++)
+            {
+                var key = new byte[random.Next(1, 3)];
+                random.NextBytes(key);
+                if (random.Next(4) == 0)
+                {
+                    Assert.Equal(reference.Remove(key), builder.Remove(key));
+                }
+                else
+                {
+                    reference[key] = $"{batch}.{i}";
+                    builder.Set(key, $"{batch}.{i}");
+                }
+            }
+
+            map = builder.ToImmutable();
+            map.Validate();
+            Assert.Equal(reference.Count, map.Count);
+            versions.Add((map, reference.Select(p => (Convert.ToHexString(p.Key), p.Value)).ToList()));
+        }
+
+        foreach (var (version, content) in versions)
+            Assert.Equal(content, version.Enumerate().Select(p => (Convert.ToHexString(p.Key), p.Value)));
+    }
+
+    [Fact]
     public void EnumerateFrom_starts_at_the_first_key_not_less_than_the_start()
     {
         var map = SortedKeyMap<string>.Empty;

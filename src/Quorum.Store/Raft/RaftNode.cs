@@ -72,6 +72,40 @@ internal sealed partial class RaftNode : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Gets the leadership token, waiting for it when this node has just won an election: until the
+    /// no-op entry of its term is committed and everything before it applied, a new leader must not
+    /// serve (DotNext keeps the token cancelled until then).
+    /// </summary>
+    /// <param name="wait">How long a node that has just won may take to become usable.</param>
+    /// <param name="token">Cancels waiting.</param>
+    /// <returns>A token that is cancelled when this leadership ends.</returns>
+    /// <exception cref="UnavailableException">This node does not lead.</exception>
+    public async ValueTask<CancellationToken> AcquireLeadershipAsync(TimeSpan wait, CancellationToken token)
+    {
+        var leadership = LeadershipToken;
+        if (!leadership.IsCancellationRequested)
+            return leadership;
+        if (Cluster.Leader is not { IsRemote: false })
+            throw NotLeader();
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(token);
+        timeout.CancelAfter(wait);
+        try
+        {
+            return await Cluster.WaitForLeadershipAsync(timeout.Token);
+        }
+        catch (OperationCanceledException) when (!token.IsCancellationRequested)
+        {
+            throw NotLeader();
+        }
+    }
+
+    /// <summary>The error for a request that needs the leader on a node that does not lead.</summary>
+    /// <returns>The exception, naming the leader when one is known.</returns>
+    public UnavailableException NotLeader()
+        => new(Cluster.Leader is { } leader ? $"This node is not the leader; the leader is '{describe(leader.EndPoint)}'." : "There is no leader at the moment. Retry shortly.");
+
     /// <summary>Tells whether an exception means the node's Raft stack has failed or been replaced.</summary>
     /// <param name="exception">The exception.</param>
     /// <returns><see langword="true"/> for a failed log, a zombie cluster, or a disposed node.</returns>

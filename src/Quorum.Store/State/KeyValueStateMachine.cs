@@ -172,7 +172,15 @@ internal sealed partial class KeyValueStateMachine : IStateMachine, IAsyncDispos
             return;
 
         var token = lifetime.Token;
-        pendingSnapshot = Task.Run(() => snapshots.Write(current, token), token);
+        pendingSnapshot = Task.Run(
+            () =>
+            {
+                var started = Stopwatch.GetTimestamp();
+                var written = snapshots.Write(current, token);
+                LogSnapshotTaken(written.Index, current.Keys.Count, new FileInfo(written.Path).Length, (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                return written;
+            },
+            token);
     }
 
     private void PublishCompletedSnapshot()
@@ -185,7 +193,6 @@ internal sealed partial class KeyValueStateMachine : IStateMachine, IAsyncDispos
         {
             var taken = task.Result;
             Volatile.Write(ref snapshot, taken);
-            LogSnapshotTaken(taken.Index, new FileInfo(taken.Path).Length);
         }
         else if (!task.IsCanceled)
         {
@@ -195,8 +202,8 @@ internal sealed partial class KeyValueStateMachine : IStateMachine, IAsyncDispos
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Snapshot taken at index {Index} ({Bytes} bytes)")]
-    private partial void LogSnapshotTaken(long index, long bytes);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Snapshot taken at index {Index} ({Keys} keys, {Bytes} bytes) in {Milliseconds} ms")]
+    private partial void LogSnapshotTaken(long index, long keys, long bytes, long milliseconds);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Snapshot failed; will try again after another interval of entries")]
     private partial void LogSnapshotFailed(Exception? exception);

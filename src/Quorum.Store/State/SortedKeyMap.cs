@@ -8,7 +8,8 @@ namespace Quorum.Store.State;
 /// tree with path copying). That is what lets readers, and a snapshot being written in the background,
 /// keep a consistent version of the whole store while the state machine goes on applying writes,
 /// without locks. Lookups and updates cost O(log n); an ordered scan from any key starts in O(log n),
-/// so listing a prefix never walks the keys before it.
+/// so listing a prefix never walks the keys before it. Many updates at once go through a
+/// <see cref="Builder"/>, which copies each node at most once per batch instead of once per update.
 /// </remarks>
 /// <typeparam name="TValue">The type of the values.</typeparam>
 internal sealed class SortedKeyMap<TValue>
@@ -54,9 +55,13 @@ internal sealed class SortedKeyMap<TValue>
                 return null;
 
             var middle = low + ((high - low) / 2);
-            var left = Build(keys, values, low, middle - 1);
-            var right = Build(keys, values, middle + 1, high);
-            return new Node(keys[middle], values[middle], left, right);
+            var node = new Node(keys[middle], values[middle], owner: null)
+            {
+                Left = Build(keys, values, low, middle - 1),
+                Right = Build(keys, values, middle + 1, high),
+            };
+            node.UpdateHeight();
+            return node;
         }
     }
 
@@ -94,10 +99,9 @@ internal sealed class SortedKeyMap<TValue>
     /// <returns>The new map.</returns>
     public SortedKeyMap<TValue> SetItem(byte[] key, TValue value)
     {
-        ArgumentNullException.ThrowIfNull(key);
-        var added = false;
-        var newRoot = Set(root, key, value, ref added);
-        return new(newRoot, added ? Count + 1 : Count);
+        var builder = ToBuilder();
+        builder.Set(key, value);
+        return builder.ToImmutable();
     }
 
     /// <summary>Returns a map without <paramref name="key"/>.</summary>
@@ -105,10 +109,13 @@ internal sealed class SortedKeyMap<TValue>
     /// <returns>The new map, or this map when the key was absent.</returns>
     public SortedKeyMap<TValue> Remove(ReadOnlySpan<byte> key)
     {
-        var removed = false;
-        var newRoot = Remove(root, key, ref removed);
-        return removed ? new(newRoot, Count - 1) : this;
+        var builder = ToBuilder();
+        return builder.Remove(key) ? builder.ToImmutable() : this;
     }
+
+    /// <summary>Starts a batch of updates on top of this map, which itself never changes.</summary>
+    /// <returns>The builder.</returns>
+    public Builder ToBuilder() => new(root, Count);
 
     /// <summary>Enumerates the entries in key order, starting at the first key not less than <paramref name="start"/>.</summary>
     /// <param name="start">Where to start; empty starts at the first key.</param>
@@ -169,112 +176,189 @@ internal sealed class SortedKeyMap<TValue>
         }
     }
 
-    private static Node Set(Node? node, byte[] key, TValue value, ref bool added)
+    /// <summary>
+    /// Applies many updates and yields one new map. Nodes the builder creates belong to it and are
+    /// changed in place by later updates of the same batch; every other node is copied before it
+    /// changes, so maps already handed out never change. Not thread-safe.
+    /// </summary>
+    public sealed class Builder
     {
-        if (node is null)
+        private Node? root;
+        private long count;
+        private object owner = new();
+
+        internal Builder(Node? root, long count)
         {
-            added = true;
-            return new Node(key, value, null, null);
+            this.root = root;
+            this.count = count;
         }
 
-        var order = Compare(key, node.Key);
-        if (order < 0)
-            return Balance(node.Key, node.Value, Set(node.Left, key, value, ref added), node.Right);
-        if (order > 0)
-            return Balance(node.Key, node.Value, node.Left, Set(node.Right, key, value, ref added));
-
-        // Keep the existing key array: equal content, and one fewer object to keep alive.
-        return new Node(node.Key, value, node.Left, node.Right);
-    }
-
-    private static Node? Remove(Node? node, ReadOnlySpan<byte> key, ref bool removed)
-    {
-        if (node is null)
-            return null;
-
-        var order = Compare(key, node.Key);
-        if (order < 0)
+        /// <summary>Sets a key.</summary>
+        /// <param name="key">The key; the map keeps the array.</param>
+        /// <param name="value">The value.</param>
+        public void Set(byte[] key, TValue value)
         {
-            var left = Remove(node.Left, key, ref removed);
-            return removed ? Balance(node.Key, node.Value, left, node.Right) : node;
+            ArgumentNullException.ThrowIfNull(key);
+            var added = false;
+            root = Set(root, key, value, ref added);
+            if (added)
+                count++;
         }
 
-        if (order > 0)
+        /// <summary>Removes a key.</summary>
+        /// <param name="key">The key.</param>
+        /// <returns><see langword="true"/> when the key was present.</returns>
+        public bool Remove(ReadOnlySpan<byte> key)
         {
-            var right = Remove(node.Right, key, ref removed);
-            return removed ? Balance(node.Key, node.Value, node.Left, right) : node;
+            var removed = false;
+            root = Remove(root, key, ref removed);
+            if (removed)
+                count--;
+            return removed;
         }
 
-        removed = true;
-        if (node.Left is null)
-            return node.Right;
-        if (node.Right is null)
-            return node.Left;
+        /// <summary>Yields the map as it stands; later updates through this builder copy again.</summary>
+        /// <returns>The map.</returns>
+        public SortedKeyMap<TValue> ToImmutable()
+        {
+            owner = new object();
+            return new SortedKeyMap<TValue>(root, count);
+        }
 
-        // Two children: the successor takes this node's place.
-        var successor = node.Right;
-        while (successor.Left is not null)
-            successor = successor.Left;
+        private Node Own(Node node) => ReferenceEquals(node.Owner, owner) ? node : node.CopyFor(owner);
 
-        var ignored = false;
-        var newRight = Remove(node.Right, successor.Key, ref ignored);
-        return Balance(successor.Key, successor.Value, node.Left, newRight);
+        private Node Set(Node? node, byte[] key, TValue value, ref bool added)
+        {
+            if (node is null)
+            {
+                added = true;
+                return new Node(key, value, owner);
+            }
+
+            var order = Compare(key, node.Key);
+            var mine = Own(node);
+            if (order == 0)
+            {
+                mine.Value = value;
+                return mine;
+            }
+
+            if (order < 0)
+                mine.Left = Set(node.Left, key, value, ref added);
+            else
+                mine.Right = Set(node.Right, key, value, ref added);
+
+            return Balance(mine);
+        }
+
+        private Node? Remove(Node? node, ReadOnlySpan<byte> key, ref bool removed)
+        {
+            if (node is null)
+                return null;
+
+            var order = Compare(key, node.Key);
+            if (order != 0)
+            {
+                var child = order < 0 ? node.Left : node.Right;
+                var newChild = Remove(child, key, ref removed);
+                if (!removed)
+                    return node;
+
+                var mine = Own(node);
+                if (order < 0)
+                    mine.Left = newChild;
+                else
+                    mine.Right = newChild;
+                return Balance(mine);
+            }
+
+            removed = true;
+            if (node.Left is null)
+                return node.Right;
+            if (node.Right is null)
+                return node.Left;
+
+            // Two children: the successor takes this node's place.
+            var successor = node.Right;
+            while (successor.Left is not null)
+                successor = successor.Left;
+
+            var ignored = false;
+            var replacement = Own(node);
+            replacement.Right = Remove(node.Right, successor.Key, ref ignored);
+            replacement.Key = successor.Key;
+            replacement.Value = successor.Value;
+            return Balance(replacement);
+        }
+
+        // The node is owned; its children may not be.
+        private Node Balance(Node node)
+        {
+            var difference = HeightOf(node.Left) - HeightOf(node.Right);
+            if (difference > 1)
+            {
+                var left = Own(node.Left!);
+                if (HeightOf(left.Left) < HeightOf(left.Right))
+                    node.Left = RotateLeft(left);
+                else
+                    node.Left = left;
+                return RotateRight(node);
+            }
+
+            if (difference < -1)
+            {
+                var right = Own(node.Right!);
+                if (HeightOf(right.Right) < HeightOf(right.Left))
+                    node.Right = RotateRight(right);
+                else
+                    node.Right = right;
+                return RotateLeft(node);
+            }
+
+            node.UpdateHeight();
+            return node;
+        }
+
+        private Node RotateRight(Node node)
+        {
+            var pivot = Own(node.Left!);
+            node.Left = pivot.Right;
+            node.UpdateHeight();
+            pivot.Right = node;
+            pivot.UpdateHeight();
+            return pivot;
+        }
+
+        private Node RotateLeft(Node node)
+        {
+            var pivot = Own(node.Right!);
+            node.Right = pivot.Left;
+            node.UpdateHeight();
+            pivot.Left = node;
+            pivot.UpdateHeight();
+            return pivot;
+        }
     }
 
     private static int HeightOf(Node? node) => node?.Height ?? 0;
 
-    private static Node Balance(byte[] key, TValue value, Node? left, Node? right)
+    /// <summary>A tree node; mutable only while it belongs to the builder that created it.</summary>
+    internal sealed class Node(byte[] key, TValue value, object? owner)
     {
-        var difference = HeightOf(left) - HeightOf(right);
-        if (difference > 1)
-        {
-            // Left-heavy; left is not null here.
-            if (HeightOf(left!.Left) >= HeightOf(left.Right))
-                return new Node(left.Key, left.Value, left.Left, new Node(key, value, left.Right, right));
+        public byte[] Key { get; set; } = key;
 
-            var pivot = left.Right!;
-            return new Node(
-                pivot.Key,
-                pivot.Value,
-                new Node(left.Key, left.Value, left.Left, pivot.Left),
-                new Node(key, value, pivot.Right, right));
-        }
+        public TValue Value { get; set; } = value;
 
-        if (difference < -1)
-        {
-            if (HeightOf(right!.Right) >= HeightOf(right.Left))
-                return new Node(right.Key, right.Value, new Node(key, value, left, right.Left), right.Right);
+        public Node? Left { get; set; }
 
-            var pivot = right.Left!;
-            return new Node(
-                pivot.Key,
-                pivot.Value,
-                new Node(key, value, left, pivot.Left),
-                new Node(right.Key, right.Value, pivot.Right, right.Right));
-        }
+        public Node? Right { get; set; }
 
-        return new Node(key, value, left, right);
-    }
+        public int Height { get; private set; } = 1;
 
-    private sealed class Node
-    {
-        public Node(byte[] key, TValue value, Node? left, Node? right)
-        {
-            Key = key;
-            Value = value;
-            Left = left;
-            Right = right;
-            Height = Math.Max(HeightOf(left), HeightOf(right)) + 1;
-        }
+        public object? Owner => owner;
 
-        public byte[] Key { get; }
+        public Node CopyFor(object newOwner) => new(Key, Value, newOwner) { Left = Left, Right = Right, Height = Height };
 
-        public TValue Value { get; }
-
-        public Node? Left { get; }
-
-        public Node? Right { get; }
-
-        public int Height { get; }
+        public void UpdateHeight() => Height = Math.Max(HeightOf(Left), HeightOf(Right)) + 1;
     }
 }

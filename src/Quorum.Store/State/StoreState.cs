@@ -74,17 +74,17 @@ internal sealed class StoreState
         if (outcomes.Length < commands.Count)
             throw new ArgumentException("There must be room for one outcome per command.", nameof(outcomes));
 
-        var keys = Keys;
+        var keys = Keys.ToBuilder();
         var members = Members;
         for (var i = 0; i < commands.Count; i++)
         {
             switch (commands[i])
             {
                 case PutCommand put:
-                    keys = keys.SetItem(put.Key, new KeyRecord(put.Value, index));
+                    keys.Set(put.Key, new KeyRecord(put.Value, index));
                     break;
                 case DeleteCommand delete:
-                    keys = keys.Remove(delete.Key);
+                    keys.Remove(delete.Key);
                     break;
                 case SetMemberCommand setMember:
                     members = members.SetItem(setMember.Member.Id, setMember.Member);
@@ -99,6 +99,6 @@ internal sealed class StoreState
             outcomes[i] = new CommandOutcome(index);
         }
 
-        return new(keys, members, index, term);
+        return new(keys.ToImmutable(), members, index, term);
     }
 }
