@@ -102,18 +102,23 @@ internal sealed class QuorumProgram : IAsyncDisposable
         process.Dispose();
     }
 
-    private static string FindProgram()
+    /// <summary>Finds a program built from this repository, in the configuration the tests were built in.</summary>
+    /// <param name="project">The project directory, relative to the repository root.</param>
+    /// <param name="assembly">The program's assembly file name.</param>
+    public static string FindBuilt(string project, string assembly)
     {
         var configuration = typeof(QuorumProgram).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
         for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
         {
             if (File.Exists(System.IO.Path.Combine(directory.FullName, "Quorum.slnx")))
             {
-                var program = System.IO.Path.Combine(directory.FullName, "src", "Quorum", "bin", configuration, "net10.0", "quorum.dll");
-                return File.Exists(program) ? program : throw new FileNotFoundException($"Build src/Quorum first: {program} is missing.");
+                var program = System.IO.Path.Combine(directory.FullName, project, "bin", configuration, "net10.0", assembly);
+                return File.Exists(program) ? program : throw new FileNotFoundException($"Build {project} first: {program} is missing.");
             }
         }
 
         throw new DirectoryNotFoundException("Could not find the repository root (Quorum.slnx) above the test binaries.");
     }
+
+    private static string FindProgram() => FindBuilt(System.IO.Path.Combine("src", "Quorum"), "quorum.dll");
 }

@@ -1,0 +1,63 @@
+using System.Net.Http.Json;
+using System.Text.Json.Serialization;
+
+namespace Quorum.Bench;
+
+/// <summary>Drives Quorum over its HTTP API with keep-alive connections.</summary>
+internal sealed class QuorumDriver(IReadOnlyList<string> endpoints, int clients) : IStoreDriver
+{
+    private readonly HttpClient http = new(new SocketsHttpHandler
+    {
+        UseProxy = false,
+        MaxConnectionsPerServer = clients + 8,
+        PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5),
+    })
+    {
+        Timeout = TimeSpan.FromSeconds(30),
+    };
+
+    private string leader = endpoints[0];
+
+    public async Task PrepareAsync(CancellationToken token)
+    {
+        foreach (var endpoint in endpoints)
+        {
+            var status = await http.GetFromJsonAsync($"{endpoint}/status", StatusJson.Default.Status, token);
+            if (status?.State == "leader")
+            {
+                leader = endpoint;
+                return;
+            }
+        }
+
+        throw new InvalidOperationException("No Quorum endpoint reports itself as the leader.");
+    }
+
+    public async Task PutAsync(int client, string key, ReadOnlyMemory<byte> value, CancellationToken token)
+    {
+        using var content = new ReadOnlyMemoryContent(value);
+        using var response = await http.PutAsync($"{leader}/key/{key}", content, token);
+        response.EnsureSuccessStatusCode();
+    }
+
+    public async Task GetAsync(int client, string key, bool linearizable, CancellationToken token)
+    {
+        var endpoint = endpoints[client % endpoints.Count];
+        using var response = await http.GetAsync(linearizable ? $"{endpoint}/key/{key}" : $"{endpoint}/key/{key}?consistency=stale", HttpCompletionOption.ResponseContentRead, token);
+        response.EnsureSuccessStatusCode();
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        http.Dispose();
+        return ValueTask.CompletedTask;
+    }
+}
+
+/// <summary>The part of Quorum's <c>GET /status</c> the driver reads.</summary>
+/// <param name="State">leader, follower or candidate.</param>
+internal sealed record Status([property: JsonPropertyName("state")] string State);
+
+/// <summary>Source-generated JSON metadata for <see cref="Status"/>.</summary>
+[JsonSerializable(typeof(Status))]
+internal sealed partial class StatusJson : JsonSerializerContext;

@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# Quorum vs etcd, side by side on this machine, with one load generator and one workload.
+#
+#   bench/compare-etcd.sh [--rounds N] [--duration 10s] [--warmup 5s] [--out FILE]
+#
+# Installs etcd-server/etcd-client from Debian if missing, builds Quorum and the load generator
+# (Release), then for every cell runs Quorum and etcd alternately, N rounds (Quorum, etcd, Quorum,
+# etcd, ... to cancel drift), each on a fresh 3-node cluster on loopback; the two are never running
+# at once. Prints a table of the medians and the ratios, and writes every run's JSON to FILE.
+# Cleans up its clusters and data on exit, also on Ctrl-C.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+
+rounds=3
+duration=10s
+warmup=5s
+out=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --rounds) rounds=$2; shift 2 ;;
+    --duration) duration=$2; shift 2 ;;
+    --warmup) warmup=$2; shift 2 ;;
+    --out) out=$2; shift 2 ;;
+    *) echo "usage: $0 [--rounds N] [--duration 10s] [--warmup 5s] [--out FILE]" >&2; exit 2 ;;
+  esac
+done
+
+# The cells: workload and clients.
+cells=("put 1" "put 64" "get 1" "get 64" "get-stale 64" "mixed 64")
+
+if ! command -v etcd >/dev/null 2>&1 || ! command -v etcdctl >/dev/null 2>&1; then
+  echo "installing etcd-server and etcd-client from Debian..." >&2
+  sudo_cmd=""
+  [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq etcd-server etcd-client >/dev/null
+fi
+
+
+work=$(mktemp -d /tmp/quorum-compare.XXXXXX)
+results="$work/results.jsonl"
+: > "$results"
+source "$root/bench/cluster.sh"
+build_release
+
+cleanup() {
+  stop_cluster
+  [ -n "$out" ] && cp "$results" "$out"
+  rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+run_cell() { # target workload clients
+  "start_$1"
+  $bench --target "$1" --endpoints "$endpoints" --workload "$2" --clients "$3" \
+    --duration "$duration" --warmup "$warmup" --no-progress --json | tr -d '\n' >> "$results"
+  echo >> "$results"
+  stop_cluster
+  echo "  $1 $2 x$3: $(tail -1 "$results" | grep -o '"throughput": [0-9.]*')" >&2
+}
+
+for cell in "${cells[@]}"; do
+  set -- $cell
+  for round in $(seq 1 "$rounds"); do
+    echo "cell $1 x$2, round $round/$rounds" >&2
+    run_cell quorum "$1" "$2"
+    run_cell etcd "$1" "$2"
+  done
+done
+
+python3 - "$results" "$rounds" <<'PY'
+import json, statistics, sys, platform, os, datetime
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+def med(xs): return statistics.median(xs)
+print(f"# {datetime.date.today()} · {os.cpu_count()} cores · {platform.platform()} · median of {sys.argv[2]} alternating runs per cell")
+print("| workload | clients | Quorum ops/s | etcd ops/s | ratio | Quorum p50 / p99 ms | etcd p50 / p99 ms |")
+print("|---|---|---|---|---|---|---|")
+seen = []
+for r in rows:
+    cell = (r["workload"], r["clients"])
+    if cell not in seen: seen.append(cell)
+for workload, clients in seen:
+    q = [r for r in rows if r["target"] == "quorum" and (r["workload"], r["clients"]) == (workload, clients)]
+    e = [r for r in rows if r["target"] == "etcd" and (r["workload"], r["clients"]) == (workload, clients)]
+    qt, et = med([r["throughput"] for r in q]), med([r["throughput"] for r in e])
+    print(f"| {workload} | {clients} | {qt:,.0f} | {et:,.0f} | {qt/et:.2f}x | {med([r['p50Ms'] for r in q]):.2f} / {med([r['p99Ms'] for r in q]):.2f} | {med([r['p50Ms'] for r in e]):.2f} / {med([r['p99Ms'] for r in e]):.2f} |")
+errors = sum(r["errors"] for r in rows)
+print(f"\n{len(rows)} runs, {errors} errors in all")
+PY
