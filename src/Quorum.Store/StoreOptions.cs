@@ -15,6 +15,7 @@ public sealed class StoreOptions
     private readonly string httpAddress = "http://127.0.0.1:8080";
     private readonly bool joinExistingCluster;
     private readonly long snapshotInterval = 50_000;
+    private readonly long snapshotLogBytes = 64L * 1024 * 1024;
     private readonly int maxValueBytes = 1024 * 1024;
     private readonly TimeSpan electionTimeout = TimeSpan.FromMilliseconds(300);
     private readonly TimeSpan writeTimeout = TimeSpan.FromSeconds(5);
@@ -73,6 +74,13 @@ public sealed class StoreOptions
     {
         get => snapshotInterval;
         init => snapshotInterval = value >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(value), "The snapshot interval must be at least 1.");
+    }
+
+    /// <summary>Gets how many bytes of log entries are applied, at most, between two snapshots (whichever of this and <see cref="SnapshotInterval"/> comes first).</summary>
+    public long SnapshotLogBytes
+    {
+        get => snapshotLogBytes;
+        init => snapshotLogBytes = value >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(value), "The snapshot log size must be at least 1 byte.");
     }
 
     /// <summary>Gets the largest value accepted, in bytes.</summary>

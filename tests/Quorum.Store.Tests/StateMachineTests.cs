@@ -12,9 +12,9 @@ public sealed class StateMachineTests
 {
     private static byte[] Key(int i) => Encoding.UTF8.GetBytes($"k{i}");
 
-    private static async Task<(KeyValueStateMachine Machine, WriteAheadLog Log)> OpenAsync(TempDirectory temp, long snapshotInterval)
+    private static async Task<(KeyValueStateMachine Machine, WriteAheadLog Log)> OpenAsync(TempDirectory temp, long snapshotInterval, long snapshotLogBytes = long.MaxValue)
     {
-        var machine = new KeyValueStateMachine(temp.Combine("snapshots"), snapshotInterval, NullLogger.Instance) { SnapshotsEnabled = true };
+        var machine = new KeyValueStateMachine(temp.Combine("snapshots"), snapshotInterval, NullLogger.Instance) { SnapshotsEnabled = true, SnapshotLogBytes = snapshotLogBytes };
         await machine.RestoreAsync(CancellationToken.None);
         var log = new WriteAheadLog(new WriteAheadLog.Options { Location = temp.Combine("wal"), ChunkSize = 64 * 1024 }, machine);
         await log.InitializeAsync();
@@ -99,6 +99,34 @@ public sealed class StateMachineTests
             Assert.False(state.Keys.TryGetValue(Key(3), out _));
             Assert.True(state.Keys.TryGetValue(Key(23 % 7), out var record));
             Assert.Equal("v23", Encoding.UTF8.GetString(record.Value));
+        }
+    }
+
+    [Fact]
+    public async Task A_snapshot_is_also_taken_when_the_log_since_the_last_one_passes_its_size_limit()
+    {
+        using var temp = new TempDirectory();
+        var (machine, log) = await OpenAsync(temp, snapshotInterval: 1000, snapshotLogBytes: 10_000);
+        await using (machine)
+        await using (log)
+        {
+            var value = new byte[4_000];
+            await AppendAndApplyAsync(log, new PutCommand(Key(1), value));
+            await AppendAndApplyAsync(log, new PutCommand(Key(2), value));
+            await machine.WaitForPendingSnapshotAsync();
+            Assert.Equal(0, machine.SnapshotIndex); // 8,000 bytes: not yet
+
+            var third = await AppendAndApplyAsync(log, new PutCommand(Key(3), value));
+            await machine.WaitForPendingSnapshotAsync();
+            await AppendAndApplyAsync(log, new PutCommand(Key(4), [4])); // a completed snapshot is published at the next apply
+            Assert.Equal(third, machine.SnapshotIndex);
+
+            // The count starts again after a snapshot: two more big entries are not enough.
+            await AppendAndApplyAsync(log, new PutCommand(Key(5), value));
+            await AppendAndApplyAsync(log, new PutCommand(Key(6), value));
+            await machine.WaitForPendingSnapshotAsync();
+            await AppendAndApplyAsync(log, new PutCommand(Key(7), [7]));
+            Assert.Equal(third, machine.SnapshotIndex);
         }
     }
 

@@ -160,6 +160,7 @@ internal sealed partial class RaftNode : IAsyncDisposable
         {
             // Set before the log exists: its constructor starts replaying committed entries at once.
             ConfigurationStorage = configuration,
+            SnapshotLogBytes = options.SnapshotLogBytes,
         };
 
         await stateMachine.RestoreAsync(token);

@@ -27,6 +27,7 @@ internal sealed partial class KeyValueStateMachine : IStateMachine, IAsyncDispos
     private SnapshotFile? snapshot;
     private Task<SnapshotFile>? pendingSnapshot;
     private long retryIndex;
+    private long logBytesSinceSnapshot;
 
     /// <summary>Initializes a new instance of the <see cref="KeyValueStateMachine"/> class.</summary>
     /// <param name="snapshotPath">The folder for snapshots.</param>
@@ -42,6 +43,13 @@ internal sealed partial class KeyValueStateMachine : IStateMachine, IAsyncDispos
 
     /// <summary>Gets the current state.</summary>
     public StoreState State => Volatile.Read(ref state);
+
+    /// <summary>
+    /// Gets how many bytes of log entries may be applied before a snapshot is taken, however few
+    /// entries they are: entries carry many commands each (group commit), and the log since the last
+    /// snapshot is kept on disk and mapped into memory until a snapshot lets it be deleted.
+    /// </summary>
+    public long SnapshotLogBytes { get; init; } = long.MaxValue;
 
     /// <summary>Gets the index of the latest snapshot the log knows about, or 0.</summary>
     public long SnapshotIndex => Volatile.Read(ref snapshot)?.Index ?? 0;
@@ -105,6 +113,7 @@ internal sealed partial class KeyValueStateMachine : IStateMachine, IAsyncDispos
         }
         else if (entry.TryGetPayload(out var payload) && !payload.IsEmpty)
         {
+            logBytesSinceSnapshot += payload.Length;
             IReadOnlyList<Command> commands;
             try
             {
@@ -168,9 +177,11 @@ internal sealed partial class KeyValueStateMachine : IStateMachine, IAsyncDispos
 
     private void StartSnapshotIfDue(StoreState current)
     {
-        if (!SnapshotsEnabled || pendingSnapshot is not null || current.Index - SnapshotIndex < snapshotInterval || current.Index < retryIndex)
+        var due = current.Index - SnapshotIndex >= snapshotInterval || logBytesSinceSnapshot >= SnapshotLogBytes;
+        if (!SnapshotsEnabled || pendingSnapshot is not null || !due || current.Index < retryIndex)
             return;
 
+        logBytesSinceSnapshot = 0;
         var token = lifetime.Token;
         pendingSnapshot = Task.Run(
             () =>

@@ -13,7 +13,6 @@ namespace Quorum.Store.State;
 /// </remarks>
 /// <typeparam name="TValue">The type of the values.</typeparam>
 internal sealed class SortedKeyMap<TValue>
-    where TValue : class
 {
     private readonly Node? root;
 
@@ -89,7 +88,7 @@ internal sealed class SortedKeyMap<TValue>
             node = order < 0 ? node.Left : node.Right;
         }
 
-        value = null;
+        value = default;
         return false;
     }
 

@@ -15,6 +15,9 @@ internal sealed class ServeSettings
     /// <summary>The test-only environment variable that plants a stale-read bug (linearizable reads skip the read barrier).</summary>
     public const string PlantedBugVariable = "QUORUM_TEST_ONLY_SKIP_READ_BARRIER";
 
+    private const long MaxValueSize = 64L * 1024 * 1024;
+    private const long MaxSnapshotLogSize = 64L * 1024 * 1024 * 1024;
+
     /// <summary>Every setting: its flag, its environment variable, its default as shown in help, and what it means.</summary>
     public static readonly IReadOnlyList<(string Flag, string Variable, string Default, string Meaning)> Table =
     [
@@ -28,6 +31,7 @@ internal sealed class ServeSettings
         ("--advertise-raft", "ADVERTISE_RAFT", "raft address:port", "Raft address other nodes dial, if not the bound one"),
         ("--advertise-http", "ADVERTISE_HTTP", "http://http address:port", "HTTP URL other nodes and clients use for this node"),
         ("--snapshot-interval", "SNAPSHOT_INTERVAL", "50000", "log entries applied between two snapshots"),
+        ("--snapshot-log-size", "SNAPSHOT_LOG_SIZE", "64MiB", "or this many bytes of log entries, whichever comes first"),
         ("--max-value-size", "MAX_VALUE_SIZE", "1MiB", "largest value accepted (bytes, or with KiB/MiB suffix)"),
         ("--election-timeout", "ELECTION_TIMEOUT", "300ms", "shortest election timeout; the longest is twice it"),
         ("--log-level", "LOG_LEVEL", "info", "debug, info, warning or error"),
@@ -120,7 +124,8 @@ internal sealed class ServeSettings
                 HttpAddress = advertiseHttp ?? $"http://{FormatEndPoint(httpEndPoint)}",
                 JoinExistingCluster = Get("--join") is not null,
                 SnapshotInterval = ParseCount(Get("--snapshot-interval") ?? "50000", Source("--snapshot-interval")),
-                MaxValueBytes = ParseSize(Get("--max-value-size") ?? "1MiB", Source("--max-value-size")),
+                SnapshotLogBytes = ParseSize(Get("--snapshot-log-size") ?? "64MiB", Source("--snapshot-log-size"), MaxSnapshotLogSize),
+                MaxValueBytes = (int)ParseSize(Get("--max-value-size") ?? "1MiB", Source("--max-value-size"), MaxValueSize),
                 ElectionTimeout = ParseDuration(Get("--election-timeout") ?? "300ms", Source("--election-timeout")),
                 SkipReadBarrier = environment(PlantedBugVariable) == "1",
             };
@@ -161,10 +166,11 @@ internal sealed class ServeSettings
             ? count
             : throw new ConfigurationException($"{source} '{text}' is not a positive whole number.");
 
-    private static int ParseSize(string text, string source)
+    private static long ParseSize(string text, string source, long max)
     {
         var (digits, multiplier) = text switch
         {
+            _ when text.EndsWith("GiB", StringComparison.OrdinalIgnoreCase) => (text[..^3], 1024L * 1024 * 1024),
             _ when text.EndsWith("KiB", StringComparison.OrdinalIgnoreCase) => (text[..^3], 1024L),
             _ when text.EndsWith("MiB", StringComparison.OrdinalIgnoreCase) => (text[..^3], 1024L * 1024),
             _ when text.EndsWith("KB", StringComparison.OrdinalIgnoreCase) => (text[..^2], 1000L),
@@ -172,9 +178,9 @@ internal sealed class ServeSettings
             _ => (text, 1L),
         };
 
-        return long.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out var number) && number >= 1 && number * multiplier <= 64L * 1024 * 1024
-            ? (int)(number * multiplier)
-            : throw new ConfigurationException($"{source} '{text}' is not a size between 1 byte and 64MiB (e.g. 1048576, 512KiB, 1MiB).");
+        return long.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out var number) && number >= 1 && number <= max / multiplier
+            ? number * multiplier
+            : throw new ConfigurationException($"{source} '{text}' is not a size between 1 byte and {max / (1024 * 1024)}MiB (e.g. 1048576, 512KiB, 1MiB).");
     }
 
     private static TimeSpan ParseDuration(string text, string source)
