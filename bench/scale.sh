@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Quorum at scale: the same cluster with 10,000 and with 1,000,000 keys of 256 bytes.
 #
-#   bench/scale.sh [--keys 1000000] [--duration 10s] [--snapshot-interval 20000]
+#   bench/scale.sh [--keys 1000000] [--duration 10s] [-- serve flags...]
 #
-# For each key count, on a fresh 3-node cluster (Release build, loopback): writes every key
+# For each key count, on a fresh 3-node cluster (Release build, loopback, default settings unless
+# serve flags are given after --): writes every key
 # (quorum-bench's read workloads populate first), measures linearizable get and put at 64 clients;
 # then, for the large store only: resident memory (RSS) per node against the raw data size, the
 # snapshot times the nodes logged, a follower's restart time (SIGTERM, start, until it is ready and
@@ -15,13 +16,13 @@ root=$PWD
 
 keys=1000000
 duration=10s
-snapshot_interval=20000
+serve_args=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --keys) keys=$2; shift 2 ;;
     --duration) duration=$2; shift 2 ;;
-    --snapshot-interval) snapshot_interval=$2; shift 2 ;;
-    *) echo "usage: $0 [--keys N] [--duration 10s] [--snapshot-interval N]" >&2; exit 2 ;;
+    --) shift; serve_args=("$@"); break ;;
+    *) echo "usage: $0 [--keys N] [--duration 10s] [-- serve flags...]" >&2; exit 2 ;;
   esac
 done
 value_size=256
@@ -32,7 +33,6 @@ source "$root/bench/cluster.sh"
 build_release
 trap 'stop_cluster; rm -rf "$work"' EXIT
 trap 'exit 130' INT TERM
-serve_args=(--snapshot-interval "$snapshot_interval")
 
 json_field() { python3 -c "import json,sys; print(json.load(sys.stdin)['$1'])"; }
 status_field() { curl -sf "$1/status" | json_field "$2"; }
@@ -70,7 +70,7 @@ for count in 10000 "$keys"; do
       rss=$(rss_mb "${pids[$((i - 1))]}")
       memory+=$'\n'"| n$i$([ "n$i" = "$leader" ] && echo ' (leader)') | $rss | $(python3 -c "print(f'{$rss / $raw_mb:.2f}x')") | $(du -sh "$work/quorum/n$i" | cut -f1) |"
     done
-    snapshots=$(grep -h "Snapshot taken" "$work"/quorum/n*.log | tail -3 | sed 's/^.*Snapshot taken/Snapshot taken/')
+    snapshots=$(grep -h "Snapshot taken" "$work"/quorum/n*.log | tail -3 | sed 's/^.*\[\(n[0-9]\)\].*Snapshot taken/\1: snapshot taken/' || true)
 
     # Restart a follower: stop it cleanly, start it again, time until it serves everything committed.
     follower=3; [ "$leader" = "n3" ] && follower=2
@@ -81,7 +81,7 @@ for count in 10000 "$keys"; do
     wait_for curl -sf "http://127.0.0.1:2800$follower/ready"
     wait_for applied_at_least "http://127.0.0.1:2800$follower" "$target"
     restart_ms=$(( $(now_ms) - t0 ))
-    restored=$(grep -h "Restored snapshot" "$work/quorum/n$follower.log" | tail -1 | sed 's/^.*Restored/Restored/')
+    restored=$(grep -h "Restored snapshot" "$work/quorum/n$follower.log" | tail -1 | sed 's/^.*Restored/Restored/' || true)
 
     # A new node joins and catches up from nothing.
     target=$(status_field http://127.0.0.1:28001 commitIndex)
@@ -90,13 +90,13 @@ for count in 10000 "$keys"; do
     wait_for curl -sf http://127.0.0.1:28004/ready
     wait_for applied_at_least http://127.0.0.1:28004 "$target"
     catchup_ms=$(( $(now_ms) - t0 ))
-    installed=$(grep -h "Installed snapshot" "$work/quorum/n4.log" | tail -1 | sed 's/^.*Installed/Installed/')
+    installed=$(grep -h "Installed snapshot" "$work/quorum/n4.log" | tail -1 | sed 's/^.*Installed/Installed/' || true)
     catchup_rss=$(rss_mb "${pids[3]}")
   fi
   stop_cluster
 done
 
-echo "# $(date -u +%Y-%m-%d) · $(nproc) cores · $count keys of $value_size bytes (raw ~${raw_mb} MiB) · snapshot interval $snapshot_interval"
+echo "# $(date -u +%Y-%m-%d) · $(nproc) cores · $count keys of $value_size bytes (raw ~${raw_mb} MiB) · serve flags: ${serve_args[*]:-defaults}"
 echo
 echo "| keys | linearizable get x64 ops/s | put x64 ops/s |"
 echo "|---|---|---|"
@@ -104,7 +104,7 @@ printf '%s\n' "${report[@]}"
 echo
 echo "$memory"
 echo
-echo "- snapshots (last three logged): "
+echo "- snapshots (the last three logged):"
 echo "$snapshots" | sed 's/^/  - /'
 echo "- follower restart: ${restart_ms} ms until ready and caught up ($restored)"
 echo "- new node catch-up: ${catchup_ms} ms until ready and caught up ($installed); its RSS then ${catchup_rss} MiB"
