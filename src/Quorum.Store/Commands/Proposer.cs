@@ -59,10 +59,11 @@ internal sealed class Proposer(RaftNodeHost raft, StoreOptions options)
         return await pending.Completion.Task.WaitAsync(token);
     }
 
+    // What two commands in one entry may not share: a key, or a member.
     private static object ConflictKey(Command command) => command switch
     {
-        PutCommand put => Convert.ToBase64String(put.Key),
-        DeleteCommand delete => Convert.ToBase64String(delete.Key),
+        PutCommand put => put.Key,
+        DeleteCommand delete => delete.Key,
         SetMemberCommand member => "member:" + member.Member.Id,
         RemoveMemberCommand member => "member:" + member.Id,
         _ => command,
@@ -116,7 +117,7 @@ internal sealed class Proposer(RaftNodeHost raft, StoreOptions options)
     private List<PendingCommand> TakeBatch()
     {
         var batch = new List<PendingCommand>();
-        var keys = new HashSet<object>();
+        var keys = new HashSet<object>(ConflictKeyComparer.Instance);
         long bytes = 0;
         for (var node = queue.First; node is not null && batch.Count < MaxCommandsPerEntry;)
         {
@@ -183,6 +184,25 @@ internal sealed class Proposer(RaftNodeHost raft, StoreOptions options)
         return proposal.Outcomes ?? throw (proposal.IsSuperseded
             ? new UnavailableException(Superseded)
             : new WriteOutcomeUnknownException("The write's commit was reported but its result was not; it may or may not have been applied."));
+    }
+
+    /// <summary>Compares keys (byte arrays) by content and anything else as usual.</summary>
+    private sealed class ConflictKeyComparer : IEqualityComparer<object>
+    {
+        public static readonly ConflictKeyComparer Instance = new();
+
+        public new bool Equals(object? x, object? y)
+            => x is byte[] a && y is byte[] b ? a.AsSpan().SequenceEqual(b) : object.Equals(x, y);
+
+        public int GetHashCode(object obj)
+        {
+            if (obj is not byte[] bytes)
+                return obj.GetHashCode();
+
+            var hash = default(HashCode);
+            hash.AddBytes(bytes);
+            return hash.ToHashCode();
+        }
     }
 
     /// <summary>A command waiting for its entry, and its caller's answer.</summary>
