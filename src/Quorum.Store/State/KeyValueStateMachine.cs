@@ -171,6 +171,7 @@ internal sealed partial class KeyValueStateMachine : IStateMachine, IAsyncDispos
         var (installed, restored) = await snapshots.InstallAsync(entry, entry.Index, entry.Term, token);
         Volatile.Write(ref state, restored);
         Volatile.Write(ref snapshot, installed);
+        logBytesSinceSnapshot = 0;
         LogInstalled(entry.Index, restored.Keys.Count, stopwatch.ElapsedMilliseconds);
         return entry.Index;
     }
