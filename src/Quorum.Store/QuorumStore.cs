@@ -224,7 +224,7 @@ public sealed partial class QuorumStore : IAsyncDisposable
             throw new ArgumentException($"Member HTTP address '{member.HttpAddress}' is not a URL.", nameof(member));
 
         var node = Node;
-        _ = await node.AcquireLeadershipAsync(options.ElectionTimeout * 4, token);
+        _ = await node.AcquireLeadershipAsync(token);
         var raftAddress = NetworkAddress.Format(endPoint);
         var voters = await node.GetVotersAsync(token);
         foreach (var known in State.Members.Values)
@@ -277,7 +277,7 @@ public sealed partial class QuorumStore : IAsyncDisposable
     {
         ArgumentException.ThrowIfNullOrEmpty(id);
         var node = Node;
-        _ = await node.AcquireLeadershipAsync(options.ElectionTimeout * 4, token);
+        _ = await node.AcquireLeadershipAsync(token);
         var voters = await node.GetVotersAsync(token);
         if (!State.Members.TryGetValue(id, out var member) || !voters.Contains(member.RaftAddress) || !NetworkAddress.TryParse(member.RaftAddress, out var endPoint))
             throw new MembershipException($"The cluster has no member with ID '{id}'. See GET /raft/members.", isUnknownMember: true);
@@ -432,9 +432,9 @@ public sealed partial class QuorumStore : IAsyncDisposable
         return leaderClient.GetReadIndexAsync(leader, token);
     }
 
-    private async Task<long> ConfirmLeadershipAsync(RaftNode node, CancellationToken token)
+    private static async Task<long> ConfirmLeadershipAsync(RaftNode node, CancellationToken token)
     {
-        var leadership = await node.AcquireLeadershipAsync(options.ElectionTimeout * 4, token);
+        var leadership = await node.AcquireLeadershipAsync(token);
 
         // Raft's read index: every write completed before this read is committed, so once a quorum
         // round that began after this call confirms the leadership, and the commit index read here

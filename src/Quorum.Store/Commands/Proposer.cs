@@ -16,7 +16,7 @@ namespace Quorum.Store.Commands;
 /// still names one version of it.
 /// </remarks>
 /// <param name="raft">The Raft node host.</param>
-/// <param name="options">The store's options (write timeout, election timeout).</param>
+/// <param name="options">The store's options (the write timeout).</param>
 internal sealed class Proposer(RaftNodeHost raft, StoreOptions options)
 {
     private const int MaxCommandsPerEntry = 512;
@@ -150,7 +150,7 @@ internal sealed class Proposer(RaftNodeHost raft, StoreOptions options)
 
         // The token first, then the term of that leadership, then the token again: if leadership
         // ended in between, the entry never reaches the log under a term that is not its leader's.
-        var leadership = await node.AcquireLeadershipAsync(options.ElectionTimeout * 4, CancellationToken.None);
+        var leadership = await node.AcquireLeadershipAsync(CancellationToken.None);
         var term = node.LeaderTerm;
         if (leadership.IsCancellationRequested)
             throw node.NotLeader();

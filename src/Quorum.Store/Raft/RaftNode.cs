@@ -20,10 +20,13 @@ internal sealed partial class RaftNode : IAsyncDisposable
     private readonly ClusterConfigurationFile configuration;
     private readonly ILogger logger;
     private readonly Func<EndPoint, string> describe;
+    private readonly TimeSpan leadershipWait;
     private long leaderTerm = -1;
 
-    private RaftNode(RaftCluster cluster, DurableWriteAheadLog log, KeyValueStateMachine stateMachine, ClusterConfigurationFile configuration, EndPoint localAddress, ILogger logger)
+    private RaftNode(RaftCluster cluster, DurableWriteAheadLog log, KeyValueStateMachine stateMachine, ClusterConfigurationFile configuration, EndPoint localAddress, TimeSpan electionTimeout, ILogger logger)
     {
+        // A node that has just won commits its term's first entry within a few heartbeats, or never.
+        leadershipWait = electionTimeout * 4;
         Cluster = cluster;
         Log = log;
         StateMachine = stateMachine;
@@ -77,11 +80,10 @@ internal sealed partial class RaftNode : IAsyncDisposable
     /// no-op entry of its term is committed and everything before it applied, a new leader must not
     /// serve (DotNext keeps the token cancelled until then).
     /// </summary>
-    /// <param name="wait">How long a node that has just won may take to become usable.</param>
     /// <param name="token">Cancels waiting.</param>
     /// <returns>A token that is cancelled when this leadership ends.</returns>
-    /// <exception cref="UnavailableException">This node does not lead.</exception>
-    public async ValueTask<CancellationToken> AcquireLeadershipAsync(TimeSpan wait, CancellationToken token)
+    /// <exception cref="UnavailableException">This node does not lead, or did not become usable in time.</exception>
+    public async ValueTask<CancellationToken> AcquireLeadershipAsync(CancellationToken token)
     {
         var leadership = LeadershipToken;
         if (!leadership.IsCancellationRequested)
@@ -90,7 +92,7 @@ internal sealed partial class RaftNode : IAsyncDisposable
             throw NotLeader();
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(token);
-        timeout.CancelAfter(wait);
+        timeout.CancelAfter(leadershipWait);
         try
         {
             return await Cluster.WaitForLeadershipAsync(timeout.Token);
@@ -196,7 +198,7 @@ internal sealed partial class RaftNode : IAsyncDisposable
         };
 
         var cluster = new RaftCluster(transport) { AuditTrail = log };
-        var node = new RaftNode(cluster, log, stateMachine, configuration, advertised, logger);
+        var node = new RaftNode(cluster, log, stateMachine, configuration, advertised, options.ElectionTimeout, logger);
         cluster.LeaderChanged += node.OnLeaderChanged;
         cluster.MemberAdded += node.OnMemberAdded;
         cluster.MemberRemoved += node.OnMemberRemoved;
