@@ -20,6 +20,7 @@ public sealed class StoreOptions
     private readonly TimeSpan electionTimeout = TimeSpan.FromMilliseconds(300);
     private readonly TimeSpan writeTimeout = TimeSpan.FromSeconds(5);
     private readonly TimeSpan readTimeout = TimeSpan.FromSeconds(5);
+    private readonly TimeSpan groupCommitWait = TimeSpan.FromMilliseconds(2);
 
     /// <summary>Gets the data directory (WAL, snapshots, identity, cluster configuration).</summary>
     public string DataDirectory
@@ -111,6 +112,20 @@ public sealed class StoreOptions
     {
         get => readTimeout;
         init => readTimeout = value > TimeSpan.Zero ? value : throw new ArgumentOutOfRangeException(nameof(value), "The read timeout must be positive.");
+    }
+
+    /// <summary>
+    /// Gets how long, at most, the leader holds the next log entry open for the writers it has just
+    /// answered to come back with their next writes, so that under load they share one entry (one
+    /// disk flush on every node) instead of splitting into two. Only when more than one writer is
+    /// active, and it backs off when writers do not come back. <see cref="TimeSpan.Zero"/> turns it off.
+    /// </summary>
+    public TimeSpan GroupCommitWait
+    {
+        get => groupCommitWait;
+        init => groupCommitWait = value >= TimeSpan.Zero && value <= TimeSpan.FromSeconds(1)
+            ? value
+            : throw new ArgumentOutOfRangeException(nameof(value), "The group commit wait must be between 0 and 1s.");
     }
 
     /// <summary>

@@ -34,6 +34,7 @@ internal sealed class ServeSettings
         ("--snapshot-log-size", "SNAPSHOT_LOG_SIZE", "64MiB", "or this many bytes of log entries, whichever comes first"),
         ("--max-value-size", "MAX_VALUE_SIZE", "1MiB", "largest value accepted (bytes, or with KiB/MiB suffix)"),
         ("--election-timeout", "ELECTION_TIMEOUT", "300ms", "shortest election timeout; the longest is twice it"),
+        ("--group-commit-wait", "GROUP_COMMIT_WAIT", "2ms", "under load, how long the next batch of writes may wait for more (0 turns it off)"),
         ("--log-level", "LOG_LEVEL", "info", "debug, info, warning or error"),
     ];
 
@@ -127,6 +128,7 @@ internal sealed class ServeSettings
                 SnapshotLogBytes = ParseSize(Get("--snapshot-log-size") ?? "64MiB", Source("--snapshot-log-size"), MaxSnapshotLogSize),
                 MaxValueBytes = (int)ParseSize(Get("--max-value-size") ?? "1MiB", Source("--max-value-size"), MaxValueSize),
                 ElectionTimeout = ParseDuration(Get("--election-timeout") ?? "300ms", Source("--election-timeout")),
+                GroupCommitWait = ParseWait(Get("--group-commit-wait") ?? "2ms", Source("--group-commit-wait")),
                 SkipReadBarrier = environment(PlantedBugVariable) == "1",
             };
 
@@ -187,6 +189,11 @@ internal sealed class ServeSettings
         => DurationText.TryParse(text, out var duration)
             ? duration
             : throw new ConfigurationException($"{source} '{text}' is not a duration (e.g. 300ms, 2s, 1m).");
+
+    private static TimeSpan ParseWait(string text, string source)
+        => text is "0" or "0ms" ? TimeSpan.Zero
+            : DurationText.TryParse(text, out var wait) && wait <= TimeSpan.FromSeconds(1) ? wait
+            : throw new ConfigurationException($"{source} '{text}' is not a duration between 0 and 1s (e.g. 0, 1ms, 5ms).");
 
     private static LogLevel ParseLogLevel(string text, string source) => text.ToLowerInvariant() switch
     {
