@@ -176,7 +176,7 @@ public sealed partial class QuorumStore : IAsyncDisposable
         if (consistency == ReadConsistency.Linearizable && !options.SkipReadBarrier)
             await WaitUntilCurrentAsync(token);
 
-        return State.Keys.TryGetValue(key.Span, out var record) ? new StoredValue(record.Value, record.Revision) : null;
+        return State.Keys.TryGetValue(key.Span, out var record, out var value) ? new StoredValue(value, record.Revision) : null;
     }
 
     /// <summary>

@@ -35,16 +35,16 @@ public sealed class SnapshotTests
         Assert.Equal(3, restored.Term);
         Assert.Equal(original.Members.Values, restored.Members.Values);
         Assert.Equal(original.Keys.Count, restored.Keys.Count);
-        foreach (var ((k1, r1), (k2, r2)) in original.Keys.Enumerate().Zip(restored.Keys.Enumerate()))
+        foreach (var ((k1, v1, r1), (k2, v2, r2)) in original.Keys.Enumerate().Zip(restored.Keys.Enumerate()))
         {
-            Assert.Equal(k1, k2);
-            Assert.Equal(r1.Value, r2.Value);
+            Assert.Equal(k1.ToArray(), k2.ToArray());
+            Assert.Equal(v1.ToArray(), v2.ToArray());
             Assert.Equal(r1.Revision, r2.Revision);
         }
 
         Assert.False(restored.Keys.TryGetValue("key/00000"u8, out _));
-        Assert.True(restored.Keys.TryGetValue(new byte[] { 0x00, 0xFF }, out var empty));
-        Assert.Empty(empty.Value);
+        Assert.True(restored.Keys.TryGetValue(new byte[] { 0x00, 0xFF }, out var empty, out var emptyValue));
+        Assert.True(emptyValue.IsEmpty);
         Assert.Equal(41, empty.Revision);
     }
 

@@ -38,13 +38,13 @@ public sealed class SortedKeyMapTests
         }
 
         map.Validate();
-        Assert.Equal(reference.Select(p => (Convert.ToHexString(p.Key), p.Value)), map.Enumerate().Select(p => (Convert.ToHexString(p.Key), p.Value)));
+        Assert.Equal(reference.Select(p => (Convert.ToHexString(p.Key), p.Value)), map.Enumerate().Select(p => (Convert.ToHexString(p.Key.Span), p.Value)));
 
         var frozen = map;
-        var frozenContent = frozen.Enumerate().ToList();
-        foreach (var (key, _) in frozenContent.Take(100))
-            map = map.Remove(key).SetItem(Key("new"), "x");
-        Assert.Equal(frozenContent, frozen.Enumerate().ToList());
+        var frozenContent = frozen.Enumerate().Select(p => (Convert.ToHexString(p.Key.Span), p.Value)).ToList();
+        foreach (var entry in frozen.Enumerate().Take(100))
+            map = map.Remove(entry.Key.Span).SetItem(Key("new"), "x");
+        Assert.Equal(frozenContent, frozen.Enumerate().Select(p => (Convert.ToHexString(p.Key.Span), p.Value)).ToList());
     }
 
     [Fact]
@@ -79,7 +79,7 @@ public sealed class SortedKeyMapTests
         }
 
         foreach (var (version, content) in versions)
-            Assert.Equal(content, version.Enumerate().Select(p => (Convert.ToHexString(p.Key), p.Value)));
+            Assert.Equal(content, version.Enumerate().Select(p => (Convert.ToHexString(p.Key.Span), p.Value)));
     }
 
     [Fact]
@@ -117,5 +117,35 @@ public sealed class SortedKeyMapTests
         Assert.True(map.TryGetValue(Key("0500"), out var value));
         Assert.Equal("0500", value);
         Assert.Throws<ArgumentException>(() => SortedKeyMap<string>.FromSorted([Key("b"), Key("a")], ["b", "a"]));
+    }
+
+    [Fact]
+    public void Payloads_follow_their_keys_through_overwrites_and_removals_and_old_versions_keep_theirs()
+    {
+        var builder = SortedKeyMap<int>.Empty.ToBuilder();
+        for (var i = 0; i < 50; i++)
+            builder.Set(KeyWithPayload.Create(Key($"k{i:D2}"), Key($"value {i}")), i);
+        var before = builder.ToImmutable();
+
+        var after = before.ToBuilder();
+        after.Set(KeyWithPayload.Create(Key("k07"), Key("seven, longer than before")), 107);
+        after.Set(KeyWithPayload.Create(Key("k08"), []), 108);
+        for (var i = 20; i < 40; i++)
+            Assert.True(after.Remove(Key($"k{i:D2}")));
+        var changed = after.ToImmutable();
+        changed.Validate();
+
+        Assert.True(before.TryGetValue(Key("k07"), out var oldRevision, out var oldPayload));
+        Assert.Equal((7, "value 7"), (oldRevision, Encoding.UTF8.GetString(oldPayload.Span)));
+        Assert.True(changed.TryGetValue(Key("k07"), out var newRevision, out var newPayload));
+        Assert.Equal((107, "seven, longer than before"), (newRevision, Encoding.UTF8.GetString(newPayload.Span)));
+        Assert.True(changed.TryGetValue(Key("k08"), out _, out var emptyPayload));
+        Assert.True(emptyPayload.IsEmpty);
+        Assert.False(changed.TryGetValue(Key("k25"), out _, out _));
+
+        foreach (var (key, payload, value) in changed.Enumerate().Where(e => e.Value < 100))
+            Assert.Equal((Encoding.UTF8.GetString(key.Span), $"value {value}"), ($"k{value:D2}", Encoding.UTF8.GetString(payload.Span)));
+        Assert.Equal(30, changed.Count);
+        Assert.Equal(50, before.Enumerate().Count(e => Encoding.UTF8.GetString(e.Payload.Span) == $"value {e.Value}"));
     }
 }

@@ -43,8 +43,8 @@ public sealed class StateMachineTests
             var state = machine.State;
             Assert.Equal(second, state.Index);
             Assert.False(state.Keys.TryGetValue(Key(1), out _));
-            Assert.True(state.Keys.TryGetValue(Key(2), out var record));
-            Assert.Equal(new byte[] { 22 }, record.Value);
+            Assert.True(state.Keys.TryGetValue(Key(2), out var record, out var value));
+            Assert.Equal(new byte[] { 22 }, value.ToArray());
             Assert.Equal(second, record.Revision);
             Assert.True(second > first);
         }
@@ -97,8 +97,8 @@ public sealed class StateMachineTests
             Assert.Equal(lastIndex, state.Index);
             Assert.Equal(6, state.Keys.Count);
             Assert.False(state.Keys.TryGetValue(Key(3), out _));
-            Assert.True(state.Keys.TryGetValue(Key(23 % 7), out var record));
-            Assert.Equal("v23", Encoding.UTF8.GetString(record.Value));
+            Assert.True(state.Keys.TryGetValue(Key(23 % 7), out _, out var value));
+            Assert.Equal("v23", Encoding.UTF8.GetString(value.Span));
         }
     }
 

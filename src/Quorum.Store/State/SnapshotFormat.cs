@@ -49,15 +49,15 @@ internal static class SnapshotFormat
 
             writer.Write7BitEncodedInt64(state.Keys.Count);
             var written = 0L;
-            foreach (var (key, record) in state.Keys.Enumerate())
+            foreach (var (key, value, record) in state.Keys.Enumerate())
             {
                 if ((++written & 0xFFF) == 0)
                     token.ThrowIfCancellationRequested();
 
                 writer.Write7BitEncodedInt(key.Length);
-                writer.Write(key);
-                writer.Write7BitEncodedInt(record.Value.Length);
-                writer.Write(record.Value);
+                writer.Write(key.Span);
+                writer.Write7BitEncodedInt(value.Length);
+                writer.Write(value.Span);
                 writer.Write7BitEncodedInt64(record.Revision);
             }
 
@@ -92,21 +92,28 @@ internal static class SnapshotFormat
                 members.Add(new MemberInfo(reader.ReadString(), reader.ReadString(), reader.ReadString()));
 
             var keyCount = ReadCount(reader);
-            var keys = new List<byte[]>((int)Math.Min(keyCount, 1 << 20));
-            var records = new List<KeyRecord>(keys.Capacity);
+            var entries = new List<KeyWithPayload>((int)Math.Min(keyCount, 1 << 20));
+            var records = new List<KeyRecord>(entries.Capacity);
+            var key = new byte[64];
             for (var i = 0L; i < keyCount; i++)
             {
                 if ((i & 0xFFF) == 0)
                     token.ThrowIfCancellationRequested();
 
-                var key = ReadExactly(reader, ReadLength(reader));
-                var value = ReadExactly(reader, ReadLength(reader));
+                var keyLength = ReadLength(reader);
+                if (key.Length < keyLength)
+                    key = new byte[keyLength];
+                ReadExactly(reader, key.AsSpan(0, keyLength));
+                var valueLength = ReadLength(reader);
+                var entry = new KeyWithPayload(GC.AllocateUninitializedArray<byte>(keyLength + valueLength), keyLength);
+                key.AsSpan(0, keyLength).CopyTo(entry.Data);
+                ReadExactly(reader, entry.Data.AsSpan(keyLength));
                 var revision = reader.Read7BitEncodedInt64();
-                if (keys.Count > 0 && SortedKeyMap<KeyRecord>.Compare(keys[^1], key) >= 0)
+                if (entries.Count > 0 && SortedKeyMap<KeyRecord>.Compare(entries[^1].Key, entry.Key) >= 0)
                     throw new InvalidDataException("keys are out of order");
 
-                keys.Add(key);
-                records.Add(new KeyRecord(value, revision));
+                entries.Add(entry);
+                records.Add(new KeyRecord(revision));
             }
 
             if (!ReadExactly(reader, EndMarker.Length).AsSpan().SequenceEqual(EndMarker))
@@ -119,7 +126,7 @@ internal static class SnapshotFormat
             if (hashing.Read(new byte[1]) != 0)
                 throw new InvalidDataException("unexpected bytes after the checksum");
 
-            return StoreState.Create(SortedKeyMap<KeyRecord>.FromSorted(keys, records), members, index, term);
+            return StoreState.Create(SortedKeyMap<KeyRecord>.FromSorted(entries, records), members, index, term);
         }
         catch (EndOfStreamException)
         {
@@ -147,5 +154,16 @@ internal static class SnapshotFormat
     {
         var bytes = reader.ReadBytes(count);
         return bytes.Length == count ? bytes : throw new EndOfStreamException();
+    }
+
+    private static void ReadExactly(BinaryReader reader, Span<byte> destination)
+    {
+        while (!destination.IsEmpty)
+        {
+            var read = reader.Read(destination);
+            if (read == 0)
+                throw new EndOfStreamException();
+            destination = destination[read..];
+        }
     }
 }

@@ -2,8 +2,11 @@ namespace Quorum.Store.State;
 
 /// <summary>
 /// An immutable map from byte-string keys to values, ordered by the unsigned byte order of the keys.
+/// Each key may carry a payload of bytes stored in the same array as the key itself.
 /// </summary>
 /// <remarks>
+/// The key and its payload share one array so that a stored value costs one object header, not
+/// two, and the node one reference fewer: about 32 bytes a key, 30 MB per million keys.
 /// Every update returns a new map that shares all untouched nodes with the old one (a persistent AVL
 /// tree with path copying). That is what lets readers, and a snapshot being written in the background,
 /// keep a consistent version of the whole store while the state machine goes on applying writes,
@@ -28,7 +31,7 @@ internal sealed class SortedKeyMap<TValue>
     /// <summary>Gets the number of keys in the map.</summary>
     public long Count { get; }
 
-    /// <summary>Builds a map from entries already sorted by key, with no duplicates, in O(n).</summary>
+    /// <summary>Builds a map from keys already sorted, with no duplicates and no payloads, in O(n).</summary>
     /// <param name="keys">The keys, in strictly ascending order.</param>
     /// <param name="values">The values, one per key.</param>
     /// <returns>The map.</returns>
@@ -36,28 +39,39 @@ internal sealed class SortedKeyMap<TValue>
     public static SortedKeyMap<TValue> FromSorted(IReadOnlyList<byte[]> keys, IReadOnlyList<TValue> values)
     {
         ArgumentNullException.ThrowIfNull(keys);
+        return FromSorted(keys.Select(static k => new KeyWithPayload(k, k.Length)).ToList(), values);
+    }
+
+    /// <summary>Builds a map from entries already sorted by key, with no duplicates, in O(n).</summary>
+    /// <param name="entries">The keys with their payloads, in strictly ascending order of key; the map keeps the arrays.</param>
+    /// <param name="values">The values, one per key.</param>
+    /// <returns>The map.</returns>
+    /// <exception cref="ArgumentException">The keys are not strictly ascending.</exception>
+    public static SortedKeyMap<TValue> FromSorted(IReadOnlyList<KeyWithPayload> entries, IReadOnlyList<TValue> values)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
         ArgumentNullException.ThrowIfNull(values);
-        if (keys.Count != values.Count)
+        if (entries.Count != values.Count)
             throw new ArgumentException("There must be one value per key.", nameof(values));
 
-        for (var i = 1; i < keys.Count; i++)
+        for (var i = 1; i < entries.Count; i++)
         {
-            if (Compare(keys[i - 1], keys[i]) >= 0)
-                throw new ArgumentException("Keys must be in strictly ascending order.", nameof(keys));
+            if (Compare(entries[i - 1].Key, entries[i].Key) >= 0)
+                throw new ArgumentException("Keys must be in strictly ascending order.", nameof(entries));
         }
 
-        return new(Build(keys, values, 0, keys.Count - 1), keys.Count);
+        return new(Build(entries, values, 0, entries.Count - 1), entries.Count);
 
-        static Node? Build(IReadOnlyList<byte[]> keys, IReadOnlyList<TValue> values, int low, int high)
+        static Node? Build(IReadOnlyList<KeyWithPayload> entries, IReadOnlyList<TValue> values, int low, int high)
         {
             if (low > high)
                 return null;
 
             var middle = low + ((high - low) / 2);
-            var node = new Node(keys[middle], values[middle], owner: null)
+            var node = new Node(entries[middle].Data, entries[middle].KeyLength, values[middle], owner: null)
             {
-                Left = Build(keys, values, low, middle - 1),
-                Right = Build(keys, values, middle + 1, high),
+                Left = Build(entries, values, low, middle - 1),
+                Right = Build(entries, values, middle + 1, high),
             };
             node.UpdateHeight();
             return node;
@@ -75,6 +89,14 @@ internal sealed class SortedKeyMap<TValue>
     /// <param name="value">The value, when the key is present.</param>
     /// <returns><see langword="true"/> when the key is present.</returns>
     public bool TryGetValue(ReadOnlySpan<byte> key, [System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out TValue value)
+        => TryGetValue(key, out value, out _);
+
+    /// <summary>Looks a key up, with its payload.</summary>
+    /// <param name="key">The key.</param>
+    /// <param name="value">The value, when the key is present.</param>
+    /// <param name="payload">The key's payload, when the key is present.</param>
+    /// <returns><see langword="true"/> when the key is present.</returns>
+    public bool TryGetValue(ReadOnlySpan<byte> key, [System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out TValue value, out ReadOnlyMemory<byte> payload)
     {
         for (var node = root; node is not null;)
         {
@@ -82,6 +104,7 @@ internal sealed class SortedKeyMap<TValue>
             if (order == 0)
             {
                 value = node.Value;
+                payload = node.Payload;
                 return true;
             }
 
@@ -89,17 +112,18 @@ internal sealed class SortedKeyMap<TValue>
         }
 
         value = default;
+        payload = default;
         return false;
     }
 
-    /// <summary>Returns a map in which <paramref name="key"/> has <paramref name="value"/>.</summary>
+    /// <summary>Returns a map in which <paramref name="key"/> has <paramref name="value"/> and no payload.</summary>
     /// <param name="key">The key; the map keeps the array, so the caller must not change it afterwards.</param>
     /// <param name="value">The value.</param>
     /// <returns>The new map.</returns>
     public SortedKeyMap<TValue> SetItem(byte[] key, TValue value)
     {
         var builder = ToBuilder();
-        builder.Set(key, value);
+        builder.Set(new KeyWithPayload(key, key.Length), value);
         return builder.ToImmutable();
     }
 
@@ -119,7 +143,7 @@ internal sealed class SortedKeyMap<TValue>
     /// <summary>Enumerates the entries in key order, starting at the first key not less than <paramref name="start"/>.</summary>
     /// <param name="start">Where to start; empty starts at the first key.</param>
     /// <returns>The entries, lazily.</returns>
-    public IEnumerable<KeyValuePair<byte[], TValue>> EnumerateFrom(byte[] start)
+    public IEnumerable<Entry> EnumerateFrom(byte[] start)
     {
         ArgumentNullException.ThrowIfNull(start);
 
@@ -141,7 +165,7 @@ internal sealed class SortedKeyMap<TValue>
 
         while (stack.TryPop(out var current))
         {
-            yield return new(current.Key, current.Value);
+            yield return new(current.Data.AsMemory(0, current.KeyLength), current.Payload, current.Value);
             for (var node = current.Right; node is not null; node = node.Left)
                 stack.Push(node);
         }
@@ -149,7 +173,7 @@ internal sealed class SortedKeyMap<TValue>
 
     /// <summary>Enumerates all entries in key order.</summary>
     /// <returns>The entries, lazily.</returns>
-    public IEnumerable<KeyValuePair<byte[], TValue>> Enumerate() => EnumerateFrom([]);
+    public IEnumerable<Entry> Enumerate() => EnumerateFrom([]);
 
     /// <summary>Checks the AVL invariants; for tests.</summary>
     /// <returns>The height of the tree.</returns>
@@ -158,15 +182,15 @@ internal sealed class SortedKeyMap<TValue>
     {
         return Check(root, null, null);
 
-        static int Check(Node? node, byte[]? lower, byte[]? upper)
+        static int Check(Node? node, Node? lower, Node? upper)
         {
             if (node is null)
                 return 0;
-            if ((lower is not null && Compare(node.Key, lower) <= 0) || (upper is not null && Compare(node.Key, upper) >= 0))
+            if ((lower is not null && Compare(node.Key, lower.Key) <= 0) || (upper is not null && Compare(node.Key, upper.Key) >= 0))
                 throw new InvalidOperationException("Keys are out of order.");
 
-            var left = Check(node.Left, lower, node.Key);
-            var right = Check(node.Right, node.Key, upper);
+            var left = Check(node.Left, lower, node);
+            var right = Check(node.Right, node, upper);
             if (Math.Abs(left - right) > 1)
                 throw new InvalidOperationException("The tree is out of balance.");
             if (node.Height != Math.Max(left, right) + 1)
@@ -192,14 +216,23 @@ internal sealed class SortedKeyMap<TValue>
             this.count = count;
         }
 
-        /// <summary>Sets a key.</summary>
+        /// <summary>Sets a key with no payload.</summary>
         /// <param name="key">The key; the map keeps the array.</param>
         /// <param name="value">The value.</param>
         public void Set(byte[] key, TValue value)
         {
             ArgumentNullException.ThrowIfNull(key);
+            Set(new KeyWithPayload(key, key.Length), value);
+        }
+
+        /// <summary>Sets a key and its payload.</summary>
+        /// <param name="entry">The key and its payload; the map keeps the array.</param>
+        /// <param name="value">The value.</param>
+        public void Set(KeyWithPayload entry, TValue value)
+        {
+            ArgumentNullException.ThrowIfNull(entry.Data);
             var added = false;
-            root = Set(root, key, value, ref added);
+            root = Set(root, entry, value, ref added);
             if (added)
                 count++;
         }
@@ -226,26 +259,28 @@ internal sealed class SortedKeyMap<TValue>
 
         private Node Own(Node node) => ReferenceEquals(node.Owner, owner) ? node : node.CopyFor(owner);
 
-        private Node Set(Node? node, byte[] key, TValue value, ref bool added)
+        private Node Set(Node? node, KeyWithPayload entry, TValue value, ref bool added)
         {
             if (node is null)
             {
                 added = true;
-                return new Node(key, value, owner);
+                return new Node(entry.Data, entry.KeyLength, value, owner);
             }
 
-            var order = Compare(key, node.Key);
+            var order = Compare(entry.Key, node.Key);
             var mine = Own(node);
             if (order == 0)
             {
+                // The new array carries the new payload; the key bytes in it are the same.
+                mine.SetData(entry.Data, entry.KeyLength);
                 mine.Value = value;
                 return mine;
             }
 
             if (order < 0)
-                mine.Left = Set(node.Left, key, value, ref added);
+                mine.Left = Set(node.Left, entry, value, ref added);
             else
-                mine.Right = Set(node.Right, key, value, ref added);
+                mine.Right = Set(node.Right, entry, value, ref added);
 
             return Balance(mine);
         }
@@ -285,7 +320,7 @@ internal sealed class SortedKeyMap<TValue>
             var ignored = false;
             var replacement = Own(node);
             replacement.Right = Remove(node.Right, successor.Key, ref ignored);
-            replacement.Key = successor.Key;
+            replacement.SetData(successor.Data, successor.KeyLength);
             replacement.Value = successor.Value;
             return Balance(replacement);
         }
@@ -341,10 +376,25 @@ internal sealed class SortedKeyMap<TValue>
 
     private static int HeightOf(Node? node) => node?.Height ?? 0;
 
+    /// <summary>One entry of the map, as enumerated.</summary>
+    /// <param name="Key">The key.</param>
+    /// <param name="Payload">The key's payload (empty when it has none).</param>
+    /// <param name="Value">The value.</param>
+    public readonly record struct Entry(ReadOnlyMemory<byte> Key, ReadOnlyMemory<byte> Payload, TValue Value);
+
     /// <summary>A tree node; mutable only while it belongs to the builder that created it.</summary>
-    internal sealed class Node(byte[] key, TValue value, object? owner)
+    internal sealed class Node(byte[] data, int keyLength, TValue value, object? owner)
     {
-        public byte[] Key { get; set; } = key;
+        private byte[] data = data;
+        private int keyLength = keyLength;
+
+        public byte[] Data => data;
+
+        public int KeyLength => keyLength;
+
+        public ReadOnlySpan<byte> Key => data.AsSpan(0, keyLength);
+
+        public ReadOnlyMemory<byte> Payload => data.AsMemory(keyLength);
 
         public TValue Value { get; set; } = value;
 
@@ -356,7 +406,13 @@ internal sealed class SortedKeyMap<TValue>
 
         public object? Owner => owner;
 
-        public Node CopyFor(object newOwner) => new(Key, Value, newOwner) { Left = Left, Right = Right, Height = Height };
+        public Node CopyFor(object newOwner) => new(data, keyLength, Value, newOwner) { Left = Left, Right = Right, Height = Height };
+
+        public void SetData(byte[] newData, int newKeyLength)
+        {
+            data = newData;
+            keyLength = newKeyLength;
+        }
 
         public void UpdateHeight() => Height = Math.Max(HeightOf(Left), HeightOf(Right)) + 1;
     }

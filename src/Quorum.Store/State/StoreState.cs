@@ -81,7 +81,7 @@ internal sealed class StoreState
             switch (commands[i])
             {
                 case PutCommand put:
-                    keys.Set(put.Key, new KeyRecord(put.Value, index));
+                    keys.Set(KeyWithPayload.Create(put.Key, put.Value), new KeyRecord(index));
                     break;
                 case DeleteCommand delete:
                     keys.Remove(delete.Key);
