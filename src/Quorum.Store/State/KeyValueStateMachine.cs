@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Diagnostics;
 using DotNext.Net.Cluster.Consensus.Raft.Membership;
 using DotNext.Net.Cluster.Consensus.Raft.StateMachine;
@@ -114,25 +115,18 @@ internal sealed partial class KeyValueStateMachine : IStateMachine, IAsyncDispos
         else if (entry.TryGetPayload(out var payload) && !payload.IsEmpty)
         {
             logBytesSinceSnapshot += payload.Length;
-            IReadOnlyList<Command> commands;
-            try
-            {
-                commands = CommandCodec.Decode(payload);
-            }
-            catch (InvalidDataException e)
-            {
-                throw new DataDirectoryException($"Log entry {entry.Index} (term {entry.Term}) is damaged ({e.Message}); refusing to apply it.", e);
-            }
 
+            // The leader's own entry comes with the commands it was encoded from: an entry with the
+            // same index and term is the same entry, so they are the payload's commands, already decoded.
+            var proposal = entry.Context as Proposal;
+            var own = proposal is not null && proposal.Term == entry.Term;
+            var commands = own ? proposal!.Commands : Decode(payload, entry);
             var outcomes = new CommandOutcome[commands.Count];
             next = current.Apply(commands, entry.Index, entry.Term, outcomes);
-            if (entry.Context is Proposal proposal)
-            {
-                if (proposal.Term == entry.Term)
-                    proposal.Complete(outcomes);
-                else
-                    proposal.Supersede();
-            }
+            if (own)
+                proposal!.Complete(outcomes);
+            else
+                proposal?.Supersede();
         }
         else
         {
@@ -144,6 +138,18 @@ internal sealed partial class KeyValueStateMachine : IStateMachine, IAsyncDispos
         Volatile.Write(ref state, next);
         StartSnapshotIfDue(next);
         return entry.Index;
+    }
+
+    private static IReadOnlyList<Command> Decode(ReadOnlySequence<byte> payload, LogEntry entry)
+    {
+        try
+        {
+            return CommandCodec.Decode(payload);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new DataDirectoryException($"Log entry {entry.Index} (term {entry.Term}) is damaged ({e.Message}); refusing to apply it.", e);
+        }
     }
 
     /// <inheritdoc/>
