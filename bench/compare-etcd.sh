@@ -52,13 +52,20 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-run_cell() { # target workload clients
+failed=0
+run_cell() { # target workload clients : one measured run; a run that fails is reported and not counted
   "start_$1"
-  $bench --target "$1" --endpoints "$endpoints" --workload "$2" --clients "$3" \
-    --duration "$duration" --warmup "$warmup" --no-progress --json | tr -d '\n' >> "$results"
-  echo >> "$results"
+  local out status=0
+  out=$($bench --target "$1" --endpoints "$endpoints" --workload "$2" --clients "$3" \
+    --duration "$duration" --warmup "$warmup" --no-progress --json) || status=$?
   stop_cluster
-  echo "  $1 $2 x$3: $(tail -1 "$results" | grep -o '"throughput": [0-9.]*')" >&2
+  if [ "$status" -eq 0 ]; then
+    printf '%s\n' "$(printf '%s' "$out" | tr -d '\n')" >> "$results"
+    echo "  $1 $2 x$3: $(tail -1 "$results" | grep -o '"throughput": [0-9.]*')" >&2
+  else
+    failed=$((failed + 1))
+    echo "  $1 $2 x$3: FAILED (exit $status), not counted" >&2
+  fi
 }
 
 for cell in "${cells[@]}"; do
@@ -70,7 +77,7 @@ for cell in "${cells[@]}"; do
   done
 done
 
-python3 - "$results" "$rounds" <<'PY'
+python3 - "$results" "$rounds" "$failed" <<'PY'
 import json, statistics, sys, platform, os, datetime
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 def med(xs): return statistics.median(xs)
@@ -84,8 +91,11 @@ for r in rows:
 for workload, clients in seen:
     q = [r for r in rows if r["target"] == "quorum" and (r["workload"], r["clients"]) == (workload, clients)]
     e = [r for r in rows if r["target"] == "etcd" and (r["workload"], r["clients"]) == (workload, clients)]
+    if not q or not e:
+        print(f"| {workload} | {clients} | {len(q)} runs | {len(e)} runs | n/a | | |")
+        continue
     qt, et = med([r["throughput"] for r in q]), med([r["throughput"] for r in e])
     print(f"| {workload} | {clients} | {qt:,.0f} | {et:,.0f} | {qt/et:.2f}x | {med([r['p50Ms'] for r in q]):.2f} / {med([r['p99Ms'] for r in q]):.2f} | {med([r['p50Ms'] for r in e]):.2f} / {med([r['p99Ms'] for r in e]):.2f} |")
 errors = sum(r["errors"] for r in rows)
-print(f"\n{len(rows)} runs, {errors} errors in all")
+print(f"\n{len(rows)} runs, {errors} errors in all" + (f"; {sys.argv[3]} runs failed and are not counted" if sys.argv[3] != "0" else ""))
 PY

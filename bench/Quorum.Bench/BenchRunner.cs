@@ -11,6 +11,8 @@ namespace Quorum.Bench;
 /// </summary>
 internal static class BenchRunner
 {
+    private static readonly TimeSpan PopulateRetryTime = TimeSpan.FromSeconds(30);
+
     private const long HighestTrackableMicroseconds = 60_000_000;
 
     public static async Task<BenchResult> RunAsync(BenchOptions options, IStoreDriver driver, CancellationToken token)
@@ -120,12 +122,14 @@ internal static class BenchRunner
     private static double Milliseconds(HistogramBase histogram, double percentile)
         => histogram.TotalCount == 0 ? 0 : histogram.GetValueAtPercentile(percentile) / 1000.0;
 
-    // Read workloads need their keys to exist: write every key once, many at a time.
+    // Read workloads need their keys to exist: write every key once, many at a time. A write that
+    // fails (say, while a fresh cluster elects a new leader) is retried for up to PopulateRetryTime.
     private static async Task PopulateAsync(BenchOptions options, IStoreDriver driver, string[] keys, byte[] value, CancellationToken token)
     {
         var clock = Stopwatch.StartNew();
         await Parallel.ForEachAsync(keys, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(16, options.Clients), CancellationToken = token }, async (key, ct) =>
         {
+            var started = Stopwatch.GetTimestamp();
             for (var attempt = 1; ; attempt++)
             {
                 try
@@ -133,9 +137,9 @@ internal static class BenchRunner
                     await driver.PutAsync(0, key, value, ct);
                     return;
                 }
-                catch (Exception) when (attempt < 5 && !ct.IsCancellationRequested)
+                catch (Exception) when (Stopwatch.GetElapsedTime(started) < PopulateRetryTime && !ct.IsCancellationRequested)
                 {
-                    await Task.Delay(100 * attempt, ct);
+                    await Task.Delay(Math.Min(100 * attempt, 1_000), ct);
                 }
             }
         });
