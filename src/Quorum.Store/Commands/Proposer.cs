@@ -11,8 +11,9 @@ namespace Quorum.Store.Commands;
 /// While no entry is being replicated, a command goes straight into one of its own: a lone client
 /// pays nothing for batching. While entries are in flight, commands wait in a queue, and the next
 /// entry carries every command waiting when a slot frees up, after waiting briefly, under load, for
-/// the writers of the entry just committed to come back with their next commands. Each entry costs the log, the
-/// replication, every follower's flush and the apply once, whatever the number of commands in it.
+/// the writers of the entry just committed to come back with their next commands. Each entry costs
+/// the log, the replication, every follower's flush and the apply once, whatever the number of
+/// commands in it.
 /// An entry never holds two commands on the same key, so a key's revision (the entry's index)
 /// still names one version of it.
 /// </remarks>
@@ -103,6 +104,8 @@ internal sealed class Proposer(RaftNodeHost raft, StoreOptions options)
             failure = e;
         }
 
+        // Without a gather, start the next entry before answering this one's callers: answering runs
+        // their continuations (writing HTTP responses) on this thread, which need not hold up replication.
         TaskCompletionSource? gather = null;
         List<PendingCommand>? next = null;
         lock (gate)
