@@ -13,10 +13,14 @@ namespace Quorum.Store.State;
 /// start-up, or one the leader sends).
 /// </summary>
 /// <remarks>
-/// The state is an immutable <see cref="StoreState"/> swapped atomically after each entry, so
-/// readers never lock and never see half an entry. Because a version never changes, a snapshot is
-/// written in the background from the version current when it was started, while later entries keep
-/// being applied; it becomes the log's snapshot at the next apply after it is complete and on disk.
+/// Readers get immutable <see cref="StoreState"/> versions, so they never see half an entry and
+/// never hold a lock while they read. The applier changes one <see cref="StoreState.Builder"/> in
+/// place and hands out a version only when someone asks for one after an entry was applied: a run of
+/// writes nobody reads in between copies no tree nodes, which at a million keys is most of what the
+/// garbage collector would otherwise have to copy and mark. Because a version never changes, a
+/// snapshot is written in the background from the version current when it was started, while later
+/// entries keep being applied; it becomes the log's snapshot at the next apply after it is complete
+/// and on disk.
 /// </remarks>
 internal sealed partial class KeyValueStateMachine : IStateMachine, IAsyncDisposable
 {
@@ -24,7 +28,10 @@ internal sealed partial class KeyValueStateMachine : IStateMachine, IAsyncDispos
     private readonly long snapshotInterval;
     private readonly ILogger logger;
     private readonly CancellationTokenSource lifetime = new();
+    private readonly Lock gate = new();
+    private StoreState.Builder working = StoreState.Empty.ToBuilder();
     private StoreState state = StoreState.Empty;
+    private long appliedIndex;
     private SnapshotFile? snapshot;
     private Task<SnapshotFile>? pendingSnapshot;
     private long retryIndex;
@@ -42,8 +49,15 @@ internal sealed partial class KeyValueStateMachine : IStateMachine, IAsyncDispos
         this.logger = logger;
     }
 
-    /// <summary>Gets the current state.</summary>
-    public StoreState State => Volatile.Read(ref state);
+    /// <summary>Gets the current state: every entry applied so far.</summary>
+    public StoreState State
+    {
+        get
+        {
+            var published = Volatile.Read(ref state);
+            return published.Index == Volatile.Read(ref appliedIndex) ? published : Publish();
+        }
+    }
 
     /// <summary>
     /// Gets how many bytes of log entries may be applied before a snapshot is taken, however few
@@ -79,7 +93,7 @@ internal sealed partial class KeyValueStateMachine : IStateMachine, IAsyncDispos
 
         var stopwatch = Stopwatch.StartNew();
         var restored = await Task.Run(() => SnapshotDirectory.Load(latest, token), token);
-        Volatile.Write(ref state, restored);
+        Replace(restored);
         Volatile.Write(ref snapshot, latest);
         LogRestored(latest.Index, restored.Keys.Count, stopwatch.ElapsedMilliseconds);
     }
@@ -100,17 +114,17 @@ internal sealed partial class KeyValueStateMachine : IStateMachine, IAsyncDispos
         if (entry.IsSnapshot)
             return await InstallSnapshotAsync(entry, token);
 
-        var current = State;
-        if (entry.Index <= current.Index)
-            return current.Index;
+        // Only this method changes the builder, and the log calls it for one entry at a time.
+        var current = working.Index;
+        if (entry.Index <= current)
+            return current;
 
-        StoreState next;
         if (entry.IsConfiguration)
         {
             if (ConfigurationStorage is { } storage)
                 await storage.SaveConfigurationAsync(entry, entry.Index, token);
 
-            next = current.Advance(entry.Index, entry.Term);
+            Advance(entry.Index, entry.Term);
         }
         else if (entry.TryGetPayload(out var payload) && !payload.IsEmpty)
         {
@@ -122,7 +136,12 @@ internal sealed partial class KeyValueStateMachine : IStateMachine, IAsyncDispos
             var own = proposal is not null && proposal.Term == entry.Term;
             var commands = own ? proposal!.Commands : Decode(payload, entry);
             var outcomes = new CommandOutcome[commands.Count];
-            next = current.Apply(commands, entry.Index, entry.Term, outcomes);
+            lock (gate)
+            {
+                working.Apply(commands, entry.Index, entry.Term, outcomes);
+                Volatile.Write(ref appliedIndex, entry.Index);
+            }
+
             if (own)
                 proposal!.Complete(outcomes);
             else
@@ -132,12 +151,41 @@ internal sealed partial class KeyValueStateMachine : IStateMachine, IAsyncDispos
         {
             // Empty entries are the leader's no-ops: the one it appends on election, and the ones
             // that fence membership changes.
-            next = current.Advance(entry.Index, entry.Term);
+            Advance(entry.Index, entry.Term);
         }
 
-        Volatile.Write(ref state, next);
-        StartSnapshotIfDue(next);
+        StartSnapshotIfDue(entry.Index);
         return entry.Index;
+    }
+
+    private void Advance(long index, long term)
+    {
+        lock (gate)
+        {
+            working.Advance(index, term);
+            Volatile.Write(ref appliedIndex, index);
+        }
+    }
+
+    // Hands out the applier's state as it stands; copy-on-write starts again from here.
+    private StoreState Publish()
+    {
+        lock (gate)
+        {
+            if (state.Index != working.Index)
+                Volatile.Write(ref state, working.ToImmutable());
+            return state;
+        }
+    }
+
+    private void Replace(StoreState restored)
+    {
+        lock (gate)
+        {
+            working = restored.ToBuilder();
+            Volatile.Write(ref state, restored);
+            Volatile.Write(ref appliedIndex, restored.Index);
+        }
     }
 
     private static IReadOnlyList<Command> Decode(ReadOnlySequence<byte> payload, LogEntry entry)
@@ -175,20 +223,21 @@ internal sealed partial class KeyValueStateMachine : IStateMachine, IAsyncDispos
 
         var stopwatch = Stopwatch.StartNew();
         var (installed, restored) = await snapshots.InstallAsync(entry, entry.Index, entry.Term, token);
-        Volatile.Write(ref state, restored);
+        Replace(restored);
         Volatile.Write(ref snapshot, installed);
         logBytesSinceSnapshot = 0;
         LogInstalled(entry.Index, restored.Keys.Count, stopwatch.ElapsedMilliseconds);
         return entry.Index;
     }
 
-    private void StartSnapshotIfDue(StoreState current)
+    private void StartSnapshotIfDue(long index)
     {
-        var due = current.Index - SnapshotIndex >= snapshotInterval || logBytesSinceSnapshot >= SnapshotLogBytes;
-        if (!SnapshotsEnabled || pendingSnapshot is not null || !due || current.Index < retryIndex)
+        var due = index - SnapshotIndex >= snapshotInterval || logBytesSinceSnapshot >= SnapshotLogBytes;
+        if (!SnapshotsEnabled || pendingSnapshot is not null || !due || index < retryIndex)
             return;
 
         logBytesSinceSnapshot = 0;
+        var current = Publish();
         var token = lifetime.Token;
         pendingSnapshot = Task.Run(
             () =>
@@ -215,7 +264,7 @@ internal sealed partial class KeyValueStateMachine : IStateMachine, IAsyncDispos
         else if (!task.IsCanceled)
         {
             // Back off for a whole interval so a persistent failure (a full disk) is not retried on every entry.
-            retryIndex = State.Index + snapshotInterval;
+            retryIndex = working.Index + snapshotInterval;
             LogSnapshotFailed(task.Exception?.GetBaseException());
         }
     }

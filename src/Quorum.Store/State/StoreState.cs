@@ -70,35 +70,87 @@ internal sealed class StoreState
     /// <returns>The new state.</returns>
     public StoreState Apply(IReadOnlyList<Command> commands, long index, long term, Span<CommandOutcome> outcomes)
     {
-        ArgumentNullException.ThrowIfNull(commands);
-        if (outcomes.Length < commands.Count)
-            throw new ArgumentException("There must be room for one outcome per command.", nameof(outcomes));
+        var builder = ToBuilder();
+        builder.Apply(commands, index, term, outcomes);
+        return builder.ToImmutable();
+    }
 
-        var keys = Keys.ToBuilder();
-        var members = Members;
-        for (var i = 0; i < commands.Count; i++)
+    /// <summary>Starts a run of changes on top of this state, which itself never changes.</summary>
+    /// <returns>The builder.</returns>
+    public Builder ToBuilder() => new(this);
+
+    /// <summary>
+    /// The state as the applier changes it: tree nodes the builder made since it last handed out a
+    /// version are changed in place, so a run of entries nobody reads in between copies nothing.
+    /// Not thread-safe.
+    /// </summary>
+    public sealed class Builder
+    {
+        private readonly SortedKeyMap<KeyRecord>.Builder keys;
+        private ImmutableSortedDictionary<string, MemberInfo> members;
+
+        internal Builder(StoreState state)
         {
-            switch (commands[i])
-            {
-                case PutCommand put:
-                    keys.Set(KeyWithPayload.Create(put.Key, put.Value), new KeyRecord(index));
-                    break;
-                case DeleteCommand delete:
-                    keys.Remove(delete.Key);
-                    break;
-                case SetMemberCommand setMember:
-                    members = members.SetItem(setMember.Member.Id, setMember.Member);
-                    break;
-                case RemoveMemberCommand removeMember:
-                    members = members.Remove(removeMember.Id);
-                    break;
-                default:
-                    throw new InvalidOperationException($"Unknown command {commands[i].GetType().Name}.");
-            }
-
-            outcomes[i] = new CommandOutcome(index);
+            keys = state.Keys.ToBuilder();
+            members = state.Members;
+            Index = state.Index;
+            Term = state.Term;
         }
 
-        return new(keys.ToImmutable(), members, index, term);
+        /// <summary>Gets the index of the last log entry applied.</summary>
+        public long Index { get; private set; }
+
+        /// <summary>Gets the term of the last log entry applied.</summary>
+        public long Term { get; private set; }
+
+        /// <summary>Moves to a log position whose entry changed nothing (a no-op or a membership entry).</summary>
+        /// <param name="index">The entry's index.</param>
+        /// <param name="term">The entry's term.</param>
+        public void Advance(long index, long term)
+        {
+            Index = index;
+            Term = term;
+        }
+
+        /// <summary>Applies the commands of one log entry.</summary>
+        /// <param name="commands">The commands, in order.</param>
+        /// <param name="index">The entry's index; it becomes the revision of every key the entry changes.</param>
+        /// <param name="term">The entry's term.</param>
+        /// <param name="outcomes">Receives one outcome per command.</param>
+        public void Apply(IReadOnlyList<Command> commands, long index, long term, Span<CommandOutcome> outcomes)
+        {
+            ArgumentNullException.ThrowIfNull(commands);
+            if (outcomes.Length < commands.Count)
+                throw new ArgumentException("There must be room for one outcome per command.", nameof(outcomes));
+
+            for (var i = 0; i < commands.Count; i++)
+            {
+                switch (commands[i])
+                {
+                    case PutCommand put:
+                        keys.Set(KeyWithPayload.Create(put.Key, put.Value), new KeyRecord(index));
+                        break;
+                    case DeleteCommand delete:
+                        keys.Remove(delete.Key);
+                        break;
+                    case SetMemberCommand setMember:
+                        members = members.SetItem(setMember.Member.Id, setMember.Member);
+                        break;
+                    case RemoveMemberCommand removeMember:
+                        members = members.Remove(removeMember.Id);
+                        break;
+                    default:
+                        throw new InvalidOperationException($"Unknown command {commands[i].GetType().Name}.");
+                }
+
+                outcomes[i] = new CommandOutcome(index);
+            }
+
+            Advance(index, term);
+        }
+
+        /// <summary>Yields the state as it stands; the builder copies a node again before it next changes it.</summary>
+        /// <returns>The state.</returns>
+        public StoreState ToImmutable() => new(keys.ToImmutable(), members, Index, Term);
     }
 }
