@@ -148,4 +148,56 @@ public sealed class SortedKeyMapTests
         Assert.Equal(30, changed.Count);
         Assert.Equal(50, before.Enumerate().Count(e => Encoding.UTF8.GetString(e.Payload.Span) == $"value {e.Value}"));
     }
+
+    [Fact]
+    public void Growing_to_several_levels_and_shrinking_to_nothing_keeps_the_tree_valid()
+    {
+        var random = new Random(7);
+        var keys = Enumerable.Range(0, 30_000).Select(i => Key($"k/{i:D6}")).OrderBy(_ => random.Next()).ToArray();
+        var reference = new SortedDictionary<string, int>(StringComparer.Ordinal);
+        var map = SortedKeyMap<int>.Empty;
+        var half = map;
+
+        for (var batch = 0; batch < keys.Length; batch += 250)
+        {
+            var builder = map.ToBuilder();
+            foreach (var key in keys.AsSpan(batch, 250))
+            {
+                builder.Set(key, batch);
+                reference[Encoding.UTF8.GetString(key)] = batch;
+            }
+
+            map = builder.ToImmutable();
+            if (batch == keys.Length / 2)
+                half = map;
+            if (batch % 5_000 == 0)
+                map.Validate();
+        }
+
+        Assert.True(map.Validate() >= 3, "30,000 keys should need at least three levels");
+        Assert.Equal(reference.Count, map.Count);
+        var halfContent = half.Enumerate().Select(e => Encoding.UTF8.GetString(e.Key.Span)).ToList();
+
+        random.Shuffle(keys);
+        for (var batch = 0; batch < keys.Length; batch += 500)
+        {
+            var builder = map.ToBuilder();
+            foreach (var key in keys.AsSpan(batch, 500))
+            {
+                Assert.True(builder.Remove(key));
+                Assert.False(builder.Remove(key));
+                reference.Remove(Encoding.UTF8.GetString(key));
+            }
+
+            map = builder.ToImmutable();
+            map.Validate();
+            Assert.Equal(reference.Count, map.Count);
+            if (batch % 6_000 == 0)
+                Assert.Equal(reference.Keys, map.Enumerate().Select(e => Encoding.UTF8.GetString(e.Key.Span)));
+        }
+
+        Assert.Equal(0, map.Count);
+        Assert.Empty(map.Enumerate());
+        Assert.Equal(halfContent, half.Enumerate().Select(e => Encoding.UTF8.GetString(e.Key.Span)));
+    }
 }

@@ -101,13 +101,15 @@ internal static class SnapshotFormat
                     token.ThrowIfCancellationRequested();
 
                 var keyLength = ReadLength(reader);
+                if (keyLength > KeyWithPayload.MaxKeyLength)
+                    throw new InvalidDataException("key too long");
                 if (key.Length < keyLength)
                     key = new byte[keyLength];
                 ReadExactly(reader, key.AsSpan(0, keyLength));
                 var valueLength = ReadLength(reader);
-                var entry = new KeyWithPayload(GC.AllocateUninitializedArray<byte>(keyLength + valueLength), keyLength);
-                key.AsSpan(0, keyLength).CopyTo(entry.Data);
-                ReadExactly(reader, entry.Data.AsSpan(keyLength));
+                var entry = KeyWithPayload.Allocate(keyLength, valueLength, out var keyBytes, out var valueBytes);
+                key.AsSpan(0, keyLength).CopyTo(keyBytes);
+                ReadExactly(reader, valueBytes);
                 var revision = reader.Read7BitEncodedInt64();
                 if (entries.Count > 0 && SortedKeyMap<KeyRecord>.Compare(entries[^1].Key, entry.Key) >= 0)
                     throw new InvalidDataException("keys are out of order");

@@ -5,18 +5,38 @@ namespace Quorum.Store.State;
 /// Each key may carry a payload of bytes stored in the same array as the key itself.
 /// </summary>
 /// <remarks>
-/// The key and its payload share one array so that a stored value costs one object header, not
-/// two, and the node one reference fewer: about 32 bytes a key, 30 MB per million keys.
-/// Every update returns a new map that shares all untouched nodes with the old one (a persistent AVL
-/// tree with path copying). That is what lets readers, and a snapshot being written in the background,
-/// keep a consistent version of the whole store while the state machine goes on applying writes,
-/// without locks. Lookups and updates cost O(log n); an ordered scan from any key starts in O(log n),
-/// so listing a prefix never walks the keys before it. Many updates at once go through a
-/// <see cref="Builder"/>, which copies each node at most once per batch instead of once per update.
+/// <para>
+/// A persistent B+tree: leaves hold up to <see cref="Capacity"/> entries side by side, branches up
+/// to <see cref="Capacity"/> children. Every update returns a new map that shares all untouched nodes
+/// with the old one (path copying). That is what lets readers, and a snapshot being written in the
+/// background, keep a consistent version of the whole store while the state machine goes on applying
+/// writes, without locks. Many updates at once go through a <see cref="Builder"/>, which copies each
+/// node at most once until it next hands out a version.
+/// </para>
+/// <para>
+/// Wide nodes rather than a binary tree because of what a million keys cost: a binary node per key
+/// is 64 bytes and twenty levels of pointer chasing, each level a cache miss for the node and another
+/// for its key, and a million objects for the garbage collector to mark. A leaf slot is 16 bytes
+/// (the entry's array and the value), a lookup walks four or five nodes, and the collector sees one
+/// object per few dozen keys besides the entries themselves.
+/// </para>
+/// <para>
+/// Lookups and updates cost O(log n); an ordered scan from any key starts in O(log n), so listing a
+/// prefix never walks the keys before it.
+/// </para>
 /// </remarks>
 /// <typeparam name="TValue">The type of the values.</typeparam>
 internal sealed class SortedKeyMap<TValue>
 {
+    /// <summary>The most entries a leaf holds, and the most children a branch has.</summary>
+    internal const int Capacity = 32;
+
+    // A node other than the root with fewer than this is merged with or refilled from a sibling.
+    private const int MinFill = Capacity / 4;
+
+    // How full a bulk-built node is: room to grow before the first splits.
+    private const int BulkFill = Capacity * 3 / 4;
+
     private readonly Node? root;
 
     private SortedKeyMap(Node? root, long count)
@@ -39,7 +59,7 @@ internal sealed class SortedKeyMap<TValue>
     public static SortedKeyMap<TValue> FromSorted(IReadOnlyList<byte[]> keys, IReadOnlyList<TValue> values)
     {
         ArgumentNullException.ThrowIfNull(keys);
-        return FromSorted(keys.Select(static k => new KeyWithPayload(k, k.Length)).ToList(), values);
+        return FromSorted(keys.Select(static k => KeyWithPayload.Create(k, [])).ToList(), values);
     }
 
     /// <summary>Builds a map from entries already sorted by key, with no duplicates, in O(n).</summary>
@@ -60,22 +80,53 @@ internal sealed class SortedKeyMap<TValue>
                 throw new ArgumentException("Keys must be in strictly ascending order.", nameof(entries));
         }
 
-        return new(Build(entries, values, 0, entries.Count - 1), entries.Count);
+        if (entries.Count == 0)
+            return Empty;
 
-        static Node? Build(IReadOnlyList<KeyWithPayload> entries, IReadOnlyList<TValue> values, int low, int high)
+        // Leaves first, then each level of branches over the one below, every node about
+        // BulkFill full and none much emptier than the others.
+        var total = entries.Count;
+        var level = new List<Node>();
+        var lowKeys = new List<byte[]>();
+        var leafCount = (total + BulkFill - 1) / BulkFill;
+        for (var i = 0; i < leafCount; i++)
         {
-            if (low > high)
-                return null;
-
-            var middle = low + ((high - low) / 2);
-            var node = new Node(entries[middle].Data, entries[middle].KeyLength, values[middle], owner: null)
-            {
-                Left = Build(entries, values, low, middle - 1),
-                Right = Build(entries, values, middle + 1, high),
-            };
-            node.UpdateHeight();
-            return node;
+            var start = (int)((long)i * total / leafCount);
+            var end = (int)((long)(i + 1) * total / leafCount);
+            var leaf = new Leaf(owner: null);
+            for (var j = start; j < end; j++)
+                leaf.Slots[j - start] = new Slot(entries[j], values[j]);
+            leaf.Count = end - start;
+            level.Add(leaf);
+            lowKeys.Add(entries[start].Key.ToArray());
         }
+
+        while (level.Count > 1)
+        {
+            var below = level;
+            var belowLows = lowKeys;
+            level = [];
+            lowKeys = [];
+            var branchCount = (below.Count + BulkFill - 1) / BulkFill;
+            for (var i = 0; i < branchCount; i++)
+            {
+                var start = (int)((long)i * below.Count / branchCount);
+                var end = (int)((long)(i + 1) * below.Count / branchCount);
+                var branch = new Branch(owner: null);
+                for (var j = start; j < end; j++)
+                {
+                    branch.Children[j - start] = below[j];
+                    if (j > start)
+                        branch.Keys[j - start] = belowLows[j];
+                }
+
+                branch.Count = end - start;
+                level.Add(branch);
+                lowKeys.Add(belowLows[start]);
+            }
+        }
+
+        return new(level[0], total);
     }
 
     /// <summary>Compares two keys in unsigned byte order.</summary>
@@ -98,17 +149,11 @@ internal sealed class SortedKeyMap<TValue>
     /// <returns><see langword="true"/> when the key is present.</returns>
     public bool TryGetValue(ReadOnlySpan<byte> key, [System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out TValue value, out ReadOnlyMemory<byte> payload)
     {
-        for (var node = root; node is not null;)
+        if (Find(root, key) is { } slot)
         {
-            var order = Compare(key, node.Key);
-            if (order == 0)
-            {
-                value = node.Value;
-                payload = node.Payload;
-                return true;
-            }
-
-            node = order < 0 ? node.Left : node.Right;
+            value = slot.Value;
+            payload = slot.Entry.Payload;
+            return true;
         }
 
         value = default;
@@ -117,13 +162,13 @@ internal sealed class SortedKeyMap<TValue>
     }
 
     /// <summary>Returns a map in which <paramref name="key"/> has <paramref name="value"/> and no payload.</summary>
-    /// <param name="key">The key; the map keeps the array, so the caller must not change it afterwards.</param>
+    /// <param name="key">The key; it is copied.</param>
     /// <param name="value">The value.</param>
     /// <returns>The new map.</returns>
     public SortedKeyMap<TValue> SetItem(byte[] key, TValue value)
     {
         var builder = ToBuilder();
-        builder.Set(new KeyWithPayload(key, key.Length), value);
+        builder.Set(key, value);
         return builder.ToImmutable();
     }
 
@@ -146,28 +191,50 @@ internal sealed class SortedKeyMap<TValue>
     public IEnumerable<Entry> EnumerateFrom(byte[] start)
     {
         ArgumentNullException.ThrowIfNull(start);
+        if (root is null)
+            yield break;
 
-        // The stack holds the ancestors still to be visited: each one is >= start and its left
-        // subtree has already been dealt with by the descent.
-        var stack = new Stack<Node>();
-        for (var node = root; node is not null;)
+        // The path holds each branch above the current leaf and which of its children we are in.
+        var path = new Stack<(Branch Branch, int Index)>();
+        var node = root;
+        while (node is Branch branch)
         {
-            if (Compare(node.Key, start) >= 0)
-            {
-                stack.Push(node);
-                node = node.Left;
-            }
-            else
-            {
-                node = node.Right;
-            }
+            var index = branch.ChildIndex(start);
+            path.Push((branch, index));
+            node = branch.Children[index]!;
         }
 
-        while (stack.TryPop(out var current))
+        var leaf = (Leaf)node;
+        var position = leaf.LowerBound(start, out _);
+        while (true)
         {
-            yield return new(current.Data.AsMemory(0, current.KeyLength), current.Payload, current.Value);
-            for (var node = current.Right; node is not null; node = node.Left)
-                stack.Push(node);
+            for (; position < leaf.Count; position++)
+            {
+                var slot = leaf.Slots[position];
+                yield return new(slot.Entry.KeyMemory, slot.Entry.Payload, slot.Value);
+            }
+
+            Node? next = null;
+            while (next is null && path.TryPop(out var frame))
+            {
+                if (frame.Index + 1 < frame.Branch.Count)
+                {
+                    path.Push((frame.Branch, frame.Index + 1));
+                    next = frame.Branch.Children[frame.Index + 1]!;
+                }
+            }
+
+            if (next is null)
+                yield break;
+
+            while (next is Branch branch)
+            {
+                path.Push((branch, 0));
+                next = branch.Children[0]!;
+            }
+
+            leaf = (Leaf)next;
+            position = 0;
         }
     }
 
@@ -175,34 +242,83 @@ internal sealed class SortedKeyMap<TValue>
     /// <returns>The entries, lazily.</returns>
     public IEnumerable<Entry> Enumerate() => EnumerateFrom([]);
 
-    /// <summary>Checks the AVL invariants; for tests.</summary>
-    /// <returns>The height of the tree.</returns>
+    /// <summary>Checks the tree's invariants; for tests.</summary>
+    /// <returns>The height of the tree (0 when empty).</returns>
     /// <exception cref="InvalidOperationException">An invariant does not hold.</exception>
     internal int Validate()
     {
-        return Check(root, null, null);
+        if (root is null)
+            return Count == 0 ? 0 : throw new InvalidOperationException("An empty tree has a count.");
+        if (root is Branch { Count: < 2 })
+            throw new InvalidOperationException("The root branch has fewer than two children.");
 
-        static int Check(Node? node, Node? lower, Node? upper)
+        var counted = 0L;
+        var height = Check(root, null, null, isRoot: true, ref counted);
+        return counted == Count ? height : throw new InvalidOperationException("The count is wrong.");
+
+        static int Check(Node node, byte[]? lower, byte[]? upper, bool isRoot, ref long counted)
         {
-            if (node is null)
-                return 0;
-            if ((lower is not null && Compare(node.Key, lower.Key) <= 0) || (upper is not null && Compare(node.Key, upper.Key) >= 0))
-                throw new InvalidOperationException("Keys are out of order.");
+            if (node.Count > Capacity || node.Count < 1 || (!isRoot && node.Count < MinFill))
+                throw new InvalidOperationException($"A node holds {node.Count} items.");
 
-            var left = Check(node.Left, lower, node);
-            var right = Check(node.Right, node, upper);
-            if (Math.Abs(left - right) > 1)
-                throw new InvalidOperationException("The tree is out of balance.");
-            if (node.Height != Math.Max(left, right) + 1)
-                throw new InvalidOperationException("A node's height is wrong.");
-            return node.Height;
+            if (node is Leaf leaf)
+            {
+                for (var i = 0; i < leaf.Count; i++)
+                {
+                    var key = leaf.Slots[i].Entry.Key;
+                    if ((i > 0 && Compare(leaf.Slots[i - 1].Entry.Key, key) >= 0) || !Within(key, lower, upper))
+                        throw new InvalidOperationException("Keys are out of order.");
+                }
+
+                for (var i = leaf.Count; i < Capacity; i++)
+                {
+                    if (leaf.Slots[i].Entry.Data is not null)
+                        throw new InvalidOperationException("A free slot still holds an entry.");
+                }
+
+                counted += leaf.Count;
+                return 1;
+            }
+
+            var branch = (Branch)node;
+            var height = -1;
+            for (var i = 0; i < branch.Count; i++)
+            {
+                var low = i == 0 ? lower : branch.Keys[i];
+                var high = i + 1 < branch.Count ? branch.Keys[i + 1] : upper;
+                if (low is not null && (!Within(low, lower, upper) || (high is not null && Compare(low, high) >= 0)))
+                    throw new InvalidOperationException("Separators are out of order.");
+
+                var childHeight = Check(branch.Children[i]!, low, high, isRoot: false, ref counted);
+                if (height >= 0 && childHeight != height)
+                    throw new InvalidOperationException("Leaves are at different depths.");
+                height = childHeight;
+            }
+
+            return height + 1;
         }
+
+        static bool Within(ReadOnlySpan<byte> key, byte[]? lower, byte[]? upper)
+            => (lower is null || Compare(key, lower) >= 0) && (upper is null || Compare(key, upper) < 0);
+    }
+
+    private static Slot? Find(Node? node, ReadOnlySpan<byte> key)
+    {
+        if (node is null)
+            return null;
+
+        while (node is Branch branch)
+            node = branch.Children[branch.ChildIndex(key)]!;
+
+        var leaf = (Leaf)node;
+        var position = leaf.LowerBound(key, out var found);
+        return found ? leaf.Slots[position] : null;
     }
 
     /// <summary>
     /// Applies many updates and yields one new map. Nodes the builder creates belong to it and are
-    /// changed in place by later updates of the same batch; every other node is copied before it
-    /// changes, so maps already handed out never change. Not thread-safe.
+    /// changed in place by later updates until it next hands out a map; every other node is copied
+    /// before it changes, so maps already handed out never change. Not thread-safe.
     /// </summary>
     public sealed class Builder
     {
@@ -217,12 +333,12 @@ internal sealed class SortedKeyMap<TValue>
         }
 
         /// <summary>Sets a key with no payload.</summary>
-        /// <param name="key">The key; the map keeps the array.</param>
+        /// <param name="key">The key; it is copied.</param>
         /// <param name="value">The value.</param>
         public void Set(byte[] key, TValue value)
         {
             ArgumentNullException.ThrowIfNull(key);
-            Set(new KeyWithPayload(key, key.Length), value);
+            Set(KeyWithPayload.Create(key, []), value);
         }
 
         /// <summary>Sets a key and its payload.</summary>
@@ -231,8 +347,29 @@ internal sealed class SortedKeyMap<TValue>
         public void Set(KeyWithPayload entry, TValue value)
         {
             ArgumentNullException.ThrowIfNull(entry.Data);
+            if (root is null)
+            {
+                var leaf = new Leaf(owner);
+                leaf.Insert(0, new Slot(entry, value));
+                root = leaf;
+                count = 1;
+                return;
+            }
+
             var added = false;
-            root = Set(root, entry, value, ref added);
+            var mine = Own(root);
+            var right = Insert(mine, new Slot(entry, value), ref added, out var separator);
+            if (right is not null)
+            {
+                // The root split: the tree grows a level.
+                var newRoot = new Branch(owner) { Count = 2 };
+                newRoot.Children[0] = mine;
+                newRoot.Children[1] = right;
+                newRoot.Keys[1] = separator;
+                mine = newRoot;
+            }
+
+            root = mine;
             if (added)
                 count++;
         }
@@ -242,11 +379,21 @@ internal sealed class SortedKeyMap<TValue>
         /// <returns><see langword="true"/> when the key was present.</returns>
         public bool Remove(ReadOnlySpan<byte> key)
         {
-            var removed = false;
-            root = Remove(root, key, ref removed);
-            if (removed)
-                count--;
-            return removed;
+            // Look first, so that removing an absent key copies nothing.
+            if (Find(root, key) is null)
+                return false;
+
+            var mine = Own(root!);
+            Delete(mine, key);
+            Node? newRoot = mine;
+            while (newRoot is Branch { Count: 1 } only)
+                newRoot = only.Children[0]!;
+            if (newRoot is Leaf { Count: 0 })
+                newRoot = null;
+
+            root = newRoot;
+            count--;
+            return true;
         }
 
         /// <summary>Yields the map as it stands; later updates through this builder copy again.</summary>
@@ -259,122 +406,139 @@ internal sealed class SortedKeyMap<TValue>
 
         private Node Own(Node node) => ReferenceEquals(node.Owner, owner) ? node : node.CopyFor(owner);
 
-        private Node Set(Node? node, KeyWithPayload entry, TValue value, ref bool added)
+        // Inserts into an owned node; returns the new right sibling (and its lowest key) when the node split.
+        private Node? Insert(Node node, Slot slot, ref bool added, out byte[] separator)
         {
-            if (node is null)
+            separator = [];
+            if (node is Leaf leaf)
             {
+                var position = leaf.LowerBound(slot.Entry.Key, out var found);
+                if (found)
+                {
+                    leaf.Slots[position] = slot;
+                    return null;
+                }
+
                 added = true;
-                return new Node(entry.Data, entry.KeyLength, value, owner);
+                if (leaf.Count < Capacity)
+                {
+                    leaf.Insert(position, slot);
+                    return null;
+                }
+
+                // A key going to the end of a full leaf is usually the next of an ascending run (a
+                // loader, or keys named by time or sequence): leave the left leaf three quarters
+                // full rather than half, as the run will not come back to it.
+                var rightLeaf = leaf.Split(owner, position == Capacity ? Capacity - MinFill : Capacity / 2);
+                if (position <= leaf.Count)
+                    leaf.Insert(position, slot);
+                else
+                    rightLeaf.Insert(position - leaf.Count, slot);
+                separator = rightLeaf.Slots[0].Entry.Key.ToArray();
+                return rightLeaf;
             }
 
-            var order = Compare(entry.Key, node.Key);
-            var mine = Own(node);
-            if (order == 0)
-            {
-                // The new array carries the new payload; the key bytes in it are the same.
-                mine.SetData(entry.Data, entry.KeyLength);
-                mine.Value = value;
-                return mine;
-            }
-
-            if (order < 0)
-                mine.Left = Set(node.Left, entry, value, ref added);
-            else
-                mine.Right = Set(node.Right, entry, value, ref added);
-
-            return Balance(mine);
-        }
-
-        private Node? Remove(Node? node, ReadOnlySpan<byte> key, ref bool removed)
-        {
-            if (node is null)
+            var branch = (Branch)node;
+            var index = branch.ChildIndex(slot.Entry.Key);
+            var child = Own(branch.Children[index]!);
+            branch.Children[index] = child;
+            var newChild = Insert(child, slot, ref added, out var childSeparator);
+            if (newChild is null)
                 return null;
 
-            var order = Compare(key, node.Key);
-            if (order != 0)
+            if (branch.Count < Capacity)
             {
-                var child = order < 0 ? node.Left : node.Right;
-                var newChild = Remove(child, key, ref removed);
-                if (!removed)
-                    return node;
-
-                var mine = Own(node);
-                if (order < 0)
-                    mine.Left = newChild;
-                else
-                    mine.Right = newChild;
-                return Balance(mine);
+                branch.Insert(index + 1, childSeparator, newChild);
+                return null;
             }
 
-            removed = true;
-            if (node.Left is null)
-                return node.Right;
-            if (node.Right is null)
-                return node.Left;
-
-            // Two children: the successor takes this node's place.
-            var successor = node.Right;
-            while (successor.Left is not null)
-                successor = successor.Left;
-
-            var ignored = false;
-            var replacement = Own(node);
-            replacement.Right = Remove(node.Right, successor.Key, ref ignored);
-            replacement.SetData(successor.Data, successor.KeyLength);
-            replacement.Value = successor.Value;
-            return Balance(replacement);
+            var rightBranch = branch.Split(owner, out separator);
+            if (index + 1 <= branch.Count)
+                branch.Insert(index + 1, childSeparator, newChild);
+            else
+                rightBranch.Insert(index + 1 - branch.Count, childSeparator, newChild);
+            return rightBranch;
         }
 
-        // The node is owned; its children may not be.
-        private Node Balance(Node node)
+        // Deletes a key known to be present from an owned node.
+        private void Delete(Node node, ReadOnlySpan<byte> key)
         {
-            var difference = HeightOf(node.Left) - HeightOf(node.Right);
-            if (difference > 1)
+            if (node is Leaf leaf)
             {
-                var left = Own(node.Left!);
-                if (HeightOf(left.Left) < HeightOf(left.Right))
-                    node.Left = RotateLeft(left);
-                else
-                    node.Left = left;
-                return RotateRight(node);
+                leaf.RemoveAt(leaf.LowerBound(key, out _));
+                return;
             }
 
-            if (difference < -1)
+            var branch = (Branch)node;
+            var index = branch.ChildIndex(key);
+            var child = Own(branch.Children[index]!);
+            branch.Children[index] = child;
+            Delete(child, key);
+            if (child.Count < MinFill && branch.Count > 1)
+                Rebalance(branch, index);
+        }
+
+        // Child `index` of an owned branch is under-full: merge it with a neighbour, or even the two out.
+        private void Rebalance(Branch branch, int index)
+        {
+            var leftIndex = index > 0 ? index - 1 : index;
+            var rightIndex = leftIndex + 1;
+            var left = Own(branch.Children[leftIndex]!);
+            branch.Children[leftIndex] = left;
+            var right = branch.Children[rightIndex]!;
+
+            if (left.Count + right.Count <= Capacity)
             {
-                var right = Own(node.Right!);
-                if (HeightOf(right.Right) < HeightOf(right.Left))
-                    node.Right = RotateRight(right);
+                // The right node's items move into the left one; the right one leaves the tree as it is.
+                if (left is Leaf leftLeaf)
+                {
+                    var rightLeaf = (Leaf)right;
+                    Array.Copy(rightLeaf.Slots, 0, leftLeaf.Slots, leftLeaf.Count, rightLeaf.Count);
+                    leftLeaf.Count += rightLeaf.Count;
+                }
                 else
-                    node.Right = right;
-                return RotateLeft(node);
+                {
+                    var (leftBranch, rightBranch) = ((Branch)left, (Branch)right);
+                    var at = leftBranch.Count;
+                    Array.Copy(rightBranch.Children, 0, leftBranch.Children, at, rightBranch.Count);
+                    Array.Copy(rightBranch.Keys, 1, leftBranch.Keys, at + 1, rightBranch.Count - 1);
+                    leftBranch.Keys[at] = branch.Keys[rightIndex];
+                    leftBranch.Count += rightBranch.Count;
+                }
+
+                branch.RemoveAt(rightIndex);
+                return;
             }
 
-            node.UpdateHeight();
-            return node;
-        }
+            right = Own(right);
+            branch.Children[rightIndex] = right;
+            var target = (left.Count + right.Count) / 2;
+            if (left is Leaf l)
+            {
+                var r = (Leaf)right;
+                if (l.Count < target)
+                {
+                    var moving = target - l.Count;
+                    Array.Copy(r.Slots, 0, l.Slots, l.Count, moving);
+                    l.Count += moving;
+                    r.RemoveFront(moving);
+                }
+                else
+                {
+                    var moving = l.Count - target;
+                    r.InsertFront(l.Slots.AsSpan(target, moving));
+                    Array.Clear(l.Slots, target, moving);
+                    l.Count = target;
+                }
 
-        private Node RotateRight(Node node)
-        {
-            var pivot = Own(node.Left!);
-            node.Left = pivot.Right;
-            node.UpdateHeight();
-            pivot.Right = node;
-            pivot.UpdateHeight();
-            return pivot;
-        }
-
-        private Node RotateLeft(Node node)
-        {
-            var pivot = Own(node.Right!);
-            node.Right = pivot.Left;
-            node.UpdateHeight();
-            pivot.Left = node;
-            pivot.UpdateHeight();
-            return pivot;
+                branch.Keys[rightIndex] = r.Slots[0].Entry.Key.ToArray();
+            }
+            else
+            {
+                branch.Keys[rightIndex] = Branch.Redistribute((Branch)left, (Branch)right, branch.Keys[rightIndex]!, target);
+            }
         }
     }
-
-    private static int HeightOf(Node? node) => node?.Height ?? 0;
 
     /// <summary>One entry of the map, as enumerated.</summary>
     /// <param name="Key">The key.</param>
@@ -382,38 +546,231 @@ internal sealed class SortedKeyMap<TValue>
     /// <param name="Value">The value.</param>
     public readonly record struct Entry(ReadOnlyMemory<byte> Key, ReadOnlyMemory<byte> Payload, TValue Value);
 
-    /// <summary>A tree node; mutable only while it belongs to the builder that created it.</summary>
-    internal sealed class Node(byte[] data, int keyLength, TValue value, object? owner)
+    /// <summary>A leaf slot: an entry and its value.</summary>
+    /// <param name="Entry">The key with its payload.</param>
+    /// <param name="Value">The value.</param>
+    internal readonly record struct Slot(KeyWithPayload Entry, TValue Value);
+
+    /// <summary>A tree node; mutable only while it belongs to the builder that created or copied it.</summary>
+    /// <param name="owner">The builder's token, or <see langword="null"/> for a node nobody may change.</param>
+    internal abstract class Node(object? owner)
     {
-        private byte[] data = data;
-        private int keyLength = keyLength;
+        /// <summary>Gets the token of the builder that may change this node.</summary>
+        public object? Owner { get; } = owner;
 
-        public byte[] Data => data;
+        /// <summary>Gets or sets how many entries (leaf) or children (branch) the node has.</summary>
+        public int Count { get; set; }
 
-        public int KeyLength => keyLength;
+        /// <summary>Copies the node for a builder.</summary>
+        /// <param name="newOwner">The builder's token.</param>
+        /// <returns>The copy.</returns>
+        public abstract Node CopyFor(object newOwner);
+    }
 
-        public ReadOnlySpan<byte> Key => data.AsSpan(0, keyLength);
+    /// <summary>A leaf: entries in key order.</summary>
+    /// <param name="owner">The builder's token, or <see langword="null"/>.</param>
+    internal sealed class Leaf(object? owner) : Node(owner)
+    {
+        /// <summary>Gets the slots; those at and after <see cref="Node.Count"/> are empty.</summary>
+        public Slot[] Slots { get; } = new Slot[Capacity];
 
-        public ReadOnlyMemory<byte> Payload => data.AsMemory(keyLength);
-
-        public TValue Value { get; set; } = value;
-
-        public Node? Left { get; set; }
-
-        public Node? Right { get; set; }
-
-        public int Height { get; private set; } = 1;
-
-        public object? Owner => owner;
-
-        public Node CopyFor(object newOwner) => new(data, keyLength, Value, newOwner) { Left = Left, Right = Right, Height = Height };
-
-        public void SetData(byte[] newData, int newKeyLength)
+        /// <inheritdoc/>
+        public override Node CopyFor(object newOwner)
         {
-            data = newData;
-            keyLength = newKeyLength;
+            var copy = new Leaf(newOwner) { Count = Count };
+            Array.Copy(Slots, copy.Slots, Count);
+            return copy;
         }
 
-        public void UpdateHeight() => Height = Math.Max(HeightOf(Left), HeightOf(Right)) + 1;
+        /// <summary>Finds where a key is, or where it would go.</summary>
+        /// <param name="key">The key.</param>
+        /// <param name="found">Receives whether the key is there.</param>
+        /// <returns>The position of the first entry not less than the key.</returns>
+        public int LowerBound(ReadOnlySpan<byte> key, out bool found)
+        {
+            int low = 0, high = Count - 1;
+            while (low <= high)
+            {
+                var middle = (low + high) >>> 1;
+                var order = Compare(Slots[middle].Entry.Key, key);
+                if (order == 0)
+                {
+                    found = true;
+                    return middle;
+                }
+
+                if (order < 0)
+                    low = middle + 1;
+                else
+                    high = middle - 1;
+            }
+
+            found = false;
+            return low;
+        }
+
+        /// <summary>Inserts a slot; there must be room.</summary>
+        /// <param name="position">Where.</param>
+        /// <param name="slot">The slot.</param>
+        public void Insert(int position, Slot slot)
+        {
+            Array.Copy(Slots, position, Slots, position + 1, Count - position);
+            Slots[position] = slot;
+            Count++;
+        }
+
+        /// <summary>Inserts slots at the front; there must be room.</summary>
+        /// <param name="slots">The slots.</param>
+        public void InsertFront(ReadOnlySpan<Slot> slots)
+        {
+            Array.Copy(Slots, 0, Slots, slots.Length, Count);
+            slots.CopyTo(Slots);
+            Count += slots.Length;
+        }
+
+        /// <summary>Removes a slot.</summary>
+        /// <param name="position">Where.</param>
+        public void RemoveAt(int position)
+        {
+            Array.Copy(Slots, position + 1, Slots, position, Count - position - 1);
+            Slots[--Count] = default;
+        }
+
+        /// <summary>Removes slots from the front.</summary>
+        /// <param name="howMany">How many.</param>
+        public void RemoveFront(int howMany)
+        {
+            Array.Copy(Slots, howMany, Slots, 0, Count - howMany);
+            Array.Clear(Slots, Count - howMany, howMany);
+            Count -= howMany;
+        }
+
+        /// <summary>Moves the entries after the first <paramref name="keep"/> into a new leaf.</summary>
+        /// <param name="newOwner">The builder's token for the new leaf.</param>
+        /// <param name="keep">How many entries this leaf keeps.</param>
+        /// <returns>The new leaf.</returns>
+        public Leaf Split(object newOwner, int keep)
+        {
+            var right = new Leaf(newOwner) { Count = Count - keep };
+            Array.Copy(Slots, keep, right.Slots, 0, right.Count);
+            Array.Clear(Slots, keep, right.Count);
+            Count = keep;
+            return right;
+        }
+    }
+
+    /// <summary>A branch: children in key order, and the lowest key of each child but the first.</summary>
+    /// <param name="owner">The builder's token, or <see langword="null"/>.</param>
+    internal sealed class Branch(object? owner) : Node(owner)
+    {
+        /// <summary>Gets the children; those at and after <see cref="Node.Count"/> are empty.</summary>
+        public Node?[] Children { get; } = new Node?[Capacity];
+
+        /// <summary>Gets the separators: <c>Keys[i]</c> bounds child <c>i</c> from below; <c>Keys[0]</c> is unused.</summary>
+        public byte[]?[] Keys { get; } = new byte[]?[Capacity];
+
+        /// <summary>Evens out two neighbouring branches through the separator between them.</summary>
+        /// <param name="left">The left branch (owned).</param>
+        /// <param name="right">The right branch (owned).</param>
+        /// <param name="separator">The separator between them in their parent.</param>
+        /// <param name="leftCount">How many children the left one should keep.</param>
+        /// <returns>The new separator.</returns>
+        public static byte[] Redistribute(Branch left, Branch right, byte[] separator, int leftCount)
+        {
+            var total = left.Count + right.Count;
+            var children = new Node?[total];
+            var keys = new byte[]?[total];
+            Array.Copy(left.Children, children, left.Count);
+            Array.Copy(left.Keys, keys, left.Count);
+            Array.Copy(right.Children, 0, children, left.Count, right.Count);
+            Array.Copy(right.Keys, 0, keys, left.Count, right.Count);
+            keys[left.Count] = separator;
+
+            Array.Clear(left.Children);
+            Array.Clear(left.Keys);
+            Array.Clear(right.Children);
+            Array.Clear(right.Keys);
+            Array.Copy(children, left.Children, leftCount);
+            Array.Copy(keys, left.Keys, leftCount);
+            Array.Copy(children, leftCount, right.Children, 0, total - leftCount);
+            Array.Copy(keys, leftCount, right.Keys, 0, total - leftCount);
+            left.Count = leftCount;
+            right.Count = total - leftCount;
+
+            var newSeparator = right.Keys[0]!;
+            right.Keys[0] = null;
+            left.Keys[0] = null;
+            return newSeparator;
+        }
+
+        /// <inheritdoc/>
+        public override Node CopyFor(object newOwner)
+        {
+            var copy = new Branch(newOwner) { Count = Count };
+            Array.Copy(Children, copy.Children, Count);
+            Array.Copy(Keys, copy.Keys, Count);
+            return copy;
+        }
+
+        /// <summary>Finds the child whose range holds a key.</summary>
+        /// <param name="key">The key.</param>
+        /// <returns>The child's index.</returns>
+        public int ChildIndex(ReadOnlySpan<byte> key)
+        {
+            // The last child whose lower bound is not above the key.
+            int low = 1, high = Count - 1;
+            while (low <= high)
+            {
+                var middle = (low + high) >>> 1;
+                if (Compare(Keys[middle], key) <= 0)
+                    low = middle + 1;
+                else
+                    high = middle - 1;
+            }
+
+            return low - 1;
+        }
+
+        /// <summary>Inserts a child and the separator below it; there must be room.</summary>
+        /// <param name="index">The child's index (at least 1).</param>
+        /// <param name="separator">The child's lowest key.</param>
+        /// <param name="child">The child.</param>
+        public void Insert(int index, byte[] separator, Node child)
+        {
+            Array.Copy(Children, index, Children, index + 1, Count - index);
+            Array.Copy(Keys, index, Keys, index + 1, Count - index);
+            Children[index] = child;
+            Keys[index] = separator;
+            Count++;
+        }
+
+        /// <summary>Removes a child and its separator.</summary>
+        /// <param name="index">The child's index (at least 1).</param>
+        public void RemoveAt(int index)
+        {
+            Array.Copy(Children, index + 1, Children, index, Count - index - 1);
+            Array.Copy(Keys, index + 1, Keys, index, Count - index - 1);
+            Count--;
+            Children[Count] = null;
+            Keys[Count] = null;
+        }
+
+        /// <summary>Moves the upper half into a new branch.</summary>
+        /// <param name="newOwner">The builder's token for the new branch.</param>
+        /// <param name="separator">Receives the new branch's lowest key, which moves up to the parent.</param>
+        /// <returns>The new branch.</returns>
+        public Branch Split(object newOwner, out byte[] separator)
+        {
+            var half = Count / 2;
+            var right = new Branch(newOwner) { Count = Count - half };
+            Array.Copy(Children, half, right.Children, 0, right.Count);
+            Array.Copy(Keys, half, right.Keys, 0, right.Count);
+            separator = right.Keys[0]!;
+            right.Keys[0] = null;
+            Array.Clear(Children, half, right.Count);
+            Array.Clear(Keys, half, right.Count);
+            Count = half;
+            return right;
+        }
     }
 }
