@@ -32,40 +32,34 @@ internal static class SnapshotFormat
     public static void Write(Stream destination, StoreState state, CancellationToken token)
     {
         ArgumentNullException.ThrowIfNull(state);
-        using var hashing = new HashingStream(destination);
-        using (var writer = new BinaryWriter(hashing, Encoding.UTF8, leaveOpen: true))
+        using var writer = new SnapshotBlockWriter(destination);
+        writer.Write(Magic);
+        writer.WriteInt64(state.Index);
+        writer.WriteInt64(state.Term);
+
+        writer.WriteVarint(state.Members.Count);
+        foreach (var member in state.Members.Values)
         {
-            writer.Write(Magic);
-            writer.Write(state.Index);
-            writer.Write(state.Term);
-
-            writer.Write7BitEncodedInt64(state.Members.Count);
-            foreach (var member in state.Members.Values)
-            {
-                writer.Write(member.Id);
-                writer.Write(member.RaftAddress);
-                writer.Write(member.HttpAddress);
-            }
-
-            writer.Write7BitEncodedInt64(state.Keys.Count);
-            var written = 0L;
-            foreach (var (key, value, record) in state.Keys.Enumerate())
-            {
-                if ((++written & 0xFFF) == 0)
-                    token.ThrowIfCancellationRequested();
-
-                writer.Write7BitEncodedInt(key.Length);
-                writer.Write(key.Span);
-                writer.Write7BitEncodedInt(value.Length);
-                writer.Write(value.Span);
-                writer.Write7BitEncodedInt64(record.Revision);
-            }
-
-            writer.Write(EndMarker);
+            writer.WriteString(member.Id);
+            writer.WriteString(member.RaftAddress);
+            writer.WriteString(member.HttpAddress);
         }
 
+        writer.WriteVarint(state.Keys.Count);
+        var written = 0L;
+        foreach (var (key, value, record) in state.Keys.Enumerate())
+        {
+            if ((++written & 0xFFF) == 0)
+                token.ThrowIfCancellationRequested();
+
+            writer.WriteWithLength(key.Span);
+            writer.WriteWithLength(value.Span);
+            writer.WriteVarint(record.Revision);
+        }
+
+        writer.Write(EndMarker);
         Span<byte> checksum = stackalloc byte[sizeof(ulong)];
-        BinaryPrimitives.WriteUInt64LittleEndian(checksum, hashing.CurrentHash());
+        BinaryPrimitives.WriteUInt64LittleEndian(checksum, writer.CurrentHash());
         destination.Write(checksum);
     }
 
