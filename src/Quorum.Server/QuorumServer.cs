@@ -44,12 +44,6 @@ public static class QuorumServer
 
         var app = builder.Build();
         app.UseMiddleware<ErrorMappingMiddleware>();
-        app.UseStatusCodePages(context => ApiResults.WriteErrorAsync(
-            context.HttpContext,
-            context.HttpContext.Response.StatusCode,
-            context.HttpContext.Response.StatusCode == StatusCodes.Status405MethodNotAllowed
-                ? $"{context.HttpContext.Request.Method} is not allowed on {context.HttpContext.Request.Path}."
-                : $"No such route: {context.HttpContext.Request.Method} {context.HttpContext.Request.Path}."));
         app.UseMiddleware<LeaderForwardingMiddleware>();
         app.MapHealthRoutes();
         app.MapKeyRoutes();

@@ -17,13 +17,6 @@ internal sealed record IdentityResponse(
     [property: JsonPropertyName("node")] string Node,
     [property: JsonPropertyName("leader")] string? Leader);
 
-/// <summary>The answer to a write.</summary>
-/// <param name="Status">Always <c>success</c>.</param>
-/// <param name="Revision">The write's revision.</param>
-internal sealed record WriteResponse(
-    [property: JsonPropertyName("status")] string Status,
-    [property: JsonPropertyName("revision")] long Revision);
-
 /// <summary>A plain success: <c>{"status":"success"}</c>.</summary>
 /// <param name="Status">The status word.</param>
 internal sealed record StatusResponse([property: JsonPropertyName("status")] string Status);
@@ -78,7 +71,6 @@ internal sealed record ReadIndexResponse([property: JsonPropertyName("index")] l
 /// <summary>Source-generated JSON metadata for every body the API reads or writes.</summary>
 [JsonSerializable(typeof(ErrorResponse))]
 [JsonSerializable(typeof(IdentityResponse))]
-[JsonSerializable(typeof(WriteResponse))]
 [JsonSerializable(typeof(StatusResponse))]
 [JsonSerializable(typeof(JoinRequest))]
 [JsonSerializable(typeof(RemoveRequest))]

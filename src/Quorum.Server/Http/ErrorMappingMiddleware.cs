@@ -5,7 +5,8 @@ namespace Quorum.Server.Http;
 /// <summary>
 /// Turns every failure into the contract's JSON error with a fitting status, so no route has to:
 /// bad input 400, absent member 404, conflict 409, oversized body 413, no leader or quorum 503
-/// (with <c>Retry-After</c>), unknown write outcome 504.
+/// (with <c>Retry-After</c>), unknown write outcome 504; and a request no route took (404, or 405
+/// for a known path) gets the same shape instead of an empty body.
 /// </summary>
 /// <param name="next">The rest of the pipeline.</param>
 /// <param name="logger">Where unexpected failures are logged.</param>
@@ -19,6 +20,12 @@ internal sealed partial class ErrorMappingMiddleware(RequestDelegate next, ILogg
         try
         {
             await next(context);
+            var response = context.Response;
+            if (response.StatusCode is StatusCodes.Status404NotFound or StatusCodes.Status405MethodNotAllowed
+                && !response.HasStarted && response.ContentLength is null && response.ContentType is null)
+            {
+                await ApiResults.WriteErrorAsync(context, response.StatusCode, NoRouteMessage(context));
+            }
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
@@ -34,6 +41,10 @@ internal sealed partial class ErrorMappingMiddleware(RequestDelegate next, ILogg
             await ApiResults.WriteErrorAsync(context, status, message);
         }
     }
+
+    private static string NoRouteMessage(HttpContext context) => context.Response.StatusCode == StatusCodes.Status405MethodNotAllowed
+        ? $"{context.Request.Method} is not allowed on {context.Request.Path}."
+        : $"No such route: {context.Request.Method} {context.Request.Path}.";
 
     private static (int Status, string Message) Map(Exception e) => e switch
     {

@@ -23,7 +23,7 @@ internal static class KeyRoutes
         var key = KeyPath.Parse(context);
         var value = await RequestBody.ReadAsync(context, store.Options.MaxValueBytes);
         var result = await store.SetAsync(key, value, context.RequestAborted);
-        return TypedResults.Json(new WriteResponse("success", result.Revision), ApiJsonContext.Api.WriteResponse);
+        return new WriteAnswer(result.Revision);
     }
 
     private static async Task<IResult> GetAsync(HttpContext context, QuorumStore store)
@@ -44,6 +44,6 @@ internal static class KeyRoutes
         QueryParameters.RequireOnly(context.Request);
         var key = KeyPath.Parse(context);
         var result = await store.DeleteAsync(key, context.RequestAborted);
-        return TypedResults.Json(new WriteResponse("success", result.Revision), ApiJsonContext.Api.WriteResponse);
+        return new WriteAnswer(result.Revision);
     }
 }
