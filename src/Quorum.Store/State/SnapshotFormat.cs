@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Text;
 
 namespace Quorum.Store.State;
 
@@ -70,11 +69,12 @@ internal static class SnapshotFormat
     /// <exception cref="InvalidDataException">The data is not a complete, intact snapshot.</exception>
     public static StoreState Read(Stream source, CancellationToken token)
     {
-        using var hashing = new HashingStream(source);
-        using var reader = new BinaryReader(hashing, Encoding.UTF8, leaveOpen: true);
+        using var reader = new SnapshotBlockReader(source);
         try
         {
-            if (!ReadExactly(reader, Magic.Length).AsSpan().SequenceEqual(Magic))
+            Span<byte> magic = stackalloc byte[Magic.Length];
+            reader.ReadExactly(magic);
+            if (!magic.SequenceEqual(Magic))
                 throw new InvalidDataException("not a Quorum snapshot (bad magic number)");
 
             var index = reader.ReadInt64();
@@ -83,7 +83,7 @@ internal static class SnapshotFormat
             var memberCount = ReadCount(reader);
             var members = new List<MemberInfo>((int)Math.Min(memberCount, 1024));
             for (var i = 0L; i < memberCount; i++)
-                members.Add(new MemberInfo(reader.ReadString(), reader.ReadString(), reader.ReadString()));
+                members.Add(new MemberInfo(reader.ReadString(MaxFieldLength), reader.ReadString(MaxFieldLength), reader.ReadString(MaxFieldLength)));
 
             var keyCount = ReadCount(reader);
             var entries = new List<KeyWithPayload>((int)Math.Min(keyCount, 1 << 20));
@@ -99,12 +99,12 @@ internal static class SnapshotFormat
                     throw new InvalidDataException("key too long");
                 if (key.Length < keyLength)
                     key = new byte[keyLength];
-                ReadExactly(reader, key.AsSpan(0, keyLength));
+                reader.ReadExactly(key.AsSpan(0, keyLength));
                 var valueLength = ReadLength(reader);
                 var entry = KeyWithPayload.Allocate(keyLength, valueLength, out var keyBytes, out var valueBytes);
                 key.AsSpan(0, keyLength).CopyTo(keyBytes);
-                ReadExactly(reader, valueBytes);
-                var revision = reader.Read7BitEncodedInt64();
+                reader.ReadExactly(valueBytes);
+                var revision = ReadCount(reader);
                 if (entries.Count > 0 && SortedKeyMap<KeyRecord>.Compare(entries[^1].Key, entry.Key) >= 0)
                     throw new InvalidDataException("keys are out of order");
 
@@ -112,14 +112,15 @@ internal static class SnapshotFormat
                 records.Add(new KeyRecord(revision));
             }
 
-            if (!ReadExactly(reader, EndMarker.Length).AsSpan().SequenceEqual(EndMarker))
+            Span<byte> endMarker = stackalloc byte[EndMarker.Length];
+            reader.ReadExactly(endMarker);
+            if (!endMarker.SequenceEqual(EndMarker))
                 throw new InvalidDataException("end marker missing");
 
-            var expected = hashing.CurrentHash();
-            var actual = BinaryPrimitives.ReadUInt64LittleEndian(ReadExactly(reader, sizeof(ulong)));
-            if (actual != expected)
+            var expected = reader.CurrentHash();
+            if (reader.ReadInt64() != (long)expected)
                 throw new InvalidDataException("checksum mismatch");
-            if (hashing.Read(new byte[1]) != 0)
+            if (!reader.AtEnd())
                 throw new InvalidDataException("unexpected bytes after the checksum");
 
             return StoreState.Create(SortedKeyMap<KeyRecord>.FromSorted(entries, records), members, index, term);
@@ -128,38 +129,17 @@ internal static class SnapshotFormat
         {
             throw new InvalidDataException("file is truncated");
         }
-        catch (FormatException e)
-        {
-            throw new InvalidDataException($"malformed field ({e.Message})");
-        }
     }
 
-    private static long ReadCount(BinaryReader reader)
+    private static long ReadCount(SnapshotBlockReader reader)
     {
-        var count = reader.Read7BitEncodedInt64();
-        return count >= 0 ? count : throw new InvalidDataException("negative count");
+        var count = reader.ReadVarint();
+        return count <= long.MaxValue ? (long)count : throw new InvalidDataException("negative count");
     }
 
-    private static int ReadLength(BinaryReader reader)
+    private static int ReadLength(SnapshotBlockReader reader)
     {
-        var length = reader.Read7BitEncodedInt();
-        return length is >= 0 and <= MaxFieldLength ? length : throw new InvalidDataException("field length out of range");
-    }
-
-    private static byte[] ReadExactly(BinaryReader reader, int count)
-    {
-        var bytes = reader.ReadBytes(count);
-        return bytes.Length == count ? bytes : throw new EndOfStreamException();
-    }
-
-    private static void ReadExactly(BinaryReader reader, Span<byte> destination)
-    {
-        while (!destination.IsEmpty)
-        {
-            var read = reader.Read(destination);
-            if (read == 0)
-                throw new EndOfStreamException();
-            destination = destination[read..];
-        }
+        var length = reader.ReadVarint();
+        return length <= MaxFieldLength ? (int)length : throw new InvalidDataException("field length out of range");
     }
 }
