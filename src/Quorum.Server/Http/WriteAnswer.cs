@@ -15,9 +15,6 @@ internal sealed class WriteAnswer(long revision) : IResult
     private const string ContentType = "application/json; charset=utf-8";
     private static readonly byte[] Prefix = """{"status":"success","revision":"""u8.ToArray();
 
-    /// <summary>Gets the write's revision.</summary>
-    public long Revision => revision;
-
     /// <inheritdoc/>
     public Task ExecuteAsync(HttpContext httpContext)
     {
