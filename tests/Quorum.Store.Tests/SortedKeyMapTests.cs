@@ -48,6 +48,55 @@ public sealed class SortedKeyMapTests
     }
 
     [Fact]
+    public void Lookups_are_right_when_keys_share_long_prefixes_and_differ_only_past_eight_more_bytes_or_by_trailing_zeros()
+    {
+        // Branches search by the bytes all their separators share and the eight after them; these
+        // keys make every part of that matter: a long common prefix, ties in the eight bytes that only
+        // the full key settles, and keys that differ only by trailing zero bytes (which pad alike).
+        var random = new Random(7);
+        var reference = new SortedDictionary<byte[], int>(Comparer<byte[]>.Create((a, b) => a.AsSpan().SequenceCompareTo(b)));
+        var builder = SortedKeyMap<int>.Empty.ToBuilder();
+        byte[] NewKey()
+        {
+            var prefix = random.Next(3) switch { 0 => "", 1 => "registry/", _ => "registry/pods/default/" };
+            var middle = new byte[random.Next(0, 12)];
+            for (var i = 0; i < middle.Length; i++)
+                middle[i] = (byte)random.Next(0, 3); // 0, 1 or 2: long runs of equal and zero bytes
+            return [.. Encoding.UTF8.GetBytes(prefix), .. middle];
+        }
+
+        for (var i = 0; i < 30_000; i++)
+        {
+            var key = NewKey();
+            if (random.Next(4) == 0)
+            {
+                Assert.Equal(reference.Remove(key), builder.Remove(key));
+            }
+            else
+            {
+                reference[key] = i;
+                builder.Set(key, i);
+            }
+        }
+
+        var map = builder.ToImmutable();
+        Assert.True(map.Validate() >= 3, "the tree should have branches to search");
+        foreach (var (key, value) in reference)
+        {
+            Assert.True(map.TryGetValue(key, out var found), Convert.ToHexString(key));
+            Assert.Equal(value, found);
+        }
+
+        for (var i = 0; i < 10_000; i++)
+        {
+            var key = NewKey();
+            Assert.Equal(reference.ContainsKey(key), map.TryGetValue(key, out _));
+        }
+
+        Assert.Equal(reference.Keys.Select(Convert.ToHexString), map.Enumerate().Select(e => Convert.ToHexString(e.Key.Span)));
+    }
+
+    [Fact]
     public void A_builder_applies_a_batch_without_changing_maps_already_handed_out()
     {
         var random = new Random(99);

@@ -1,3 +1,6 @@
+using System.Buffers.Binary;
+using System.Runtime.InteropServices;
+
 namespace Quorum.Store.State;
 
 /// <summary>
@@ -121,6 +124,7 @@ internal sealed class SortedKeyMap<TValue>
                 }
 
                 branch.Count = end - start;
+                branch.Reindex();
                 level.Add(branch);
                 lowKeys.Add(belowLows[start]);
             }
@@ -281,6 +285,9 @@ internal sealed class SortedKeyMap<TValue>
             }
 
             var branch = (Branch)node;
+            if (!branch.IsIndexed())
+                throw new InvalidOperationException("A branch's search index does not match its separators.");
+
             var height = -1;
             for (var i = 0; i < branch.Count; i++)
             {
@@ -366,6 +373,7 @@ internal sealed class SortedKeyMap<TValue>
                 newRoot.Children[0] = mine;
                 newRoot.Children[1] = right;
                 newRoot.Keys[1] = separator;
+                newRoot.Reindex();
                 mine = newRoot;
             }
 
@@ -504,6 +512,7 @@ internal sealed class SortedKeyMap<TValue>
                     Array.Copy(rightBranch.Keys, 1, leftBranch.Keys, at + 1, rightBranch.Count - 1);
                     leftBranch.Keys[at] = branch.Keys[rightIndex];
                     leftBranch.Count += rightBranch.Count;
+                    leftBranch.Reindex();
                 }
 
                 branch.RemoveAt(rightIndex);
@@ -537,6 +546,8 @@ internal sealed class SortedKeyMap<TValue>
             {
                 branch.Keys[rightIndex] = Branch.Redistribute((Branch)left, (Branch)right, branch.Keys[rightIndex]!, target);
             }
+
+            branch.Reindex();
         }
     }
 
@@ -666,7 +677,10 @@ internal sealed class SortedKeyMap<TValue>
         /// <summary>Gets the children; those at and after <see cref="Node.Count"/> are empty.</summary>
         public Node?[] Children { get; } = new Node?[Capacity];
 
+        private ulong[] searchIndex = [];
+
         /// <summary>Gets the separators: <c>Keys[i]</c> bounds child <c>i</c> from below; <c>Keys[0]</c> is unused.</summary>
+        /// <remarks>Whoever changes them calls <see cref="Reindex"/>.</remarks>
         public byte[]?[] Keys { get; } = new byte[]?[Capacity];
 
         /// <summary>Evens out two neighbouring branches through the separator between them.</summary>
@@ -700,13 +714,15 @@ internal sealed class SortedKeyMap<TValue>
             var newSeparator = right.Keys[0]!;
             right.Keys[0] = null;
             left.Keys[0] = null;
+            left.Reindex();
+            right.Reindex();
             return newSeparator;
         }
 
         /// <inheritdoc/>
         public override Node CopyFor(object newOwner)
         {
-            var copy = new Branch(newOwner) { Count = Count };
+            var copy = new Branch(newOwner) { Count = Count, searchIndex = searchIndex };
             Array.Copy(Children, copy.Children, Count);
             Array.Copy(Keys, copy.Keys, Count);
             return copy;
@@ -717,18 +733,86 @@ internal sealed class SortedKeyMap<TValue>
         /// <returns>The child's index.</returns>
         public int ChildIndex(ReadOnlySpan<byte> key)
         {
-            // The last child whose lower bound is not above the key.
+            if (Count < 2)
+                return 0;
+
+            // A key that differs from the separators within the bytes they all share sorts before
+            // or after every one of them.
+            var index = searchIndex;
+            var shared = (int)index[0];
+            var head = key.Length >= shared ? key[..shared] : key;
+            var order = head.SequenceCompareTo(MemoryMarshal.AsBytes(index.AsSpan(Count))[..shared]);
+            if (order != 0)
+                return order < 0 ? 0 : Count - 1;
+
+            // The last child whose lower bound is not above the key, by the next eight bytes; only
+            // a tie there needs the separator itself.
+            var probe = EightBytesAfter(key, shared);
             int low = 1, high = Count - 1;
             while (low <= high)
             {
                 var middle = (low + high) >>> 1;
-                if (Compare(Keys[middle], key) <= 0)
+                var bound = index[middle];
+                if (bound < probe || (bound == probe && Compare(Keys[middle], key) <= 0))
                     low = middle + 1;
                 else
                     high = middle - 1;
             }
 
             return low - 1;
+        }
+
+        /// <summary>Rebuilds the search index after the separators changed.</summary>
+        /// <remarks>
+        /// The index is what a lookup reads instead of the separators, which are arrays scattered
+        /// over the heap (a likely cache miss each): one array holding how many leading bytes all
+        /// separators share, each separator's next eight bytes as a big-endian number (so numbers
+        /// order as the bytes do), and the shared bytes themselves. A new array every time, so a
+        /// reader of a branch never sees one half written.
+        /// </remarks>
+        public void Reindex()
+        {
+            if (Count < 2)
+            {
+                searchIndex = [];
+                return;
+            }
+
+            var first = Keys[1]!;
+            var shared = first.Length;
+            for (var i = 2; i < Count; i++)
+                shared = first.AsSpan(0, shared).CommonPrefixLength(Keys[i]);
+
+            var index = new ulong[Count + ((shared + 7) / 8)];
+            index[0] = (ulong)shared;
+            for (var i = 1; i < Count; i++)
+                index[i] = EightBytesAfter(Keys[i], shared);
+            first.AsSpan(0, shared).CopyTo(MemoryMarshal.AsBytes(index.AsSpan(Count)));
+            searchIndex = index;
+        }
+
+        /// <summary>Checks the search index against the separators; for tests.</summary>
+        /// <returns><see langword="true"/> when the index is what <see cref="Reindex"/> would build.</returns>
+        public bool IsIndexed()
+        {
+            var kept = searchIndex;
+            Reindex();
+            var fresh = searchIndex;
+            searchIndex = kept;
+            return kept.AsSpan().SequenceEqual(fresh);
+        }
+
+        // The eight bytes of a key after its first `skip`, zero-padded, as a number that orders as they do.
+        private static ulong EightBytesAfter(ReadOnlySpan<byte> key, int skip)
+        {
+            var rest = key[skip..];
+            if (rest.Length >= sizeof(ulong))
+                return BinaryPrimitives.ReadUInt64BigEndian(rest);
+
+            Span<byte> padded = stackalloc byte[sizeof(ulong)];
+            padded.Clear();
+            rest.CopyTo(padded);
+            return BinaryPrimitives.ReadUInt64BigEndian(padded);
         }
 
         /// <summary>Inserts a child and the separator below it; there must be room.</summary>
@@ -742,6 +826,7 @@ internal sealed class SortedKeyMap<TValue>
             Children[index] = child;
             Keys[index] = separator;
             Count++;
+            Reindex();
         }
 
         /// <summary>Removes a child and its separator.</summary>
@@ -753,6 +838,7 @@ internal sealed class SortedKeyMap<TValue>
             Count--;
             Children[Count] = null;
             Keys[Count] = null;
+            Reindex();
         }
 
         /// <summary>Moves the upper half into a new branch.</summary>
@@ -770,6 +856,8 @@ internal sealed class SortedKeyMap<TValue>
             Array.Clear(Children, half, right.Count);
             Array.Clear(Keys, half, right.Count);
             Count = half;
+            Reindex();
+            right.Reindex();
             return right;
         }
     }
