@@ -21,6 +21,7 @@ public sealed partial class QuorumStore : IAsyncDisposable
     public const int MaxKeyBytes = 1024;
 
     private static readonly TimeSpan MembershipTimeout = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan LogTrimPeriod = TimeSpan.FromSeconds(2);
 
     private readonly StoreOptions options;
     private readonly DataDirectory directory;
@@ -29,6 +30,7 @@ public sealed partial class QuorumStore : IAsyncDisposable
     private readonly ILogger logger;
     private readonly Proposer proposer;
     private readonly ReadIndexBatcher readIndexes;
+    private readonly MappedLogTrimmer? logTrimmer;
 
     private QuorumStore(StoreOptions options, DataDirectory directory, RaftNodeHost raft, MemberInfo self, bool needsJoin, ILeaderClient? leaderClient, ILogger logger)
     {
@@ -39,6 +41,7 @@ public sealed partial class QuorumStore : IAsyncDisposable
         readIndexes = new ReadIndexBatcher(AskLeaderForReadIndexAsync);
         this.leaderClient = leaderClient;
         this.logger = logger;
+        logTrimmer = MappedLogTrimmer.Start(directory.LogPath, LogTrimPeriod, logger);
         Self = self;
         NeedsJoin = needsJoin;
     }
@@ -356,6 +359,8 @@ public sealed partial class QuorumStore : IAsyncDisposable
     {
         try
         {
+            if (logTrimmer is not null)
+                await logTrimmer.DisposeAsync();
             await raft.DisposeAsync();
         }
         finally
