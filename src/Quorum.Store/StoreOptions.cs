@@ -77,7 +77,7 @@ public sealed class StoreOptions
         init => snapshotInterval = value >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(value), "The snapshot interval must be at least 1.");
     }
 
-    /// <summary>Gets how many bytes of log entries are applied, at most, between two snapshots (whichever of this and <see cref="SnapshotInterval"/> comes first).</summary>
+    /// <summary>Gets how many bytes of log entries are applied, at most, between two snapshots (whichever of this and <see cref="SnapshotInterval"/> comes first), unless the last snapshot was larger: then as many bytes as it had.</summary>
     public long SnapshotLogBytes
     {
         get => snapshotLogBytes;

@@ -131,6 +131,36 @@ public sealed class StateMachineTests
     }
 
     [Fact]
+    public async Task Once_the_state_outgrows_the_log_size_limit_snapshots_wait_for_as_many_log_bytes_as_the_last_snapshot_had()
+    {
+        using var temp = new TempDirectory();
+        var (machine, log) = await OpenAsync(temp, snapshotInterval: 1000, snapshotLogBytes: 10_000);
+        await using (machine)
+        await using (log)
+        {
+            var value = new byte[4_000];
+            var first = await AppendAndApplyAsync(log, [.. Enumerable.Range(0, 10).Select(i => new PutCommand(Key(i), value))]);
+            await machine.WaitForPendingSnapshotAsync();
+            await AppendAndApplyAsync(log, new PutCommand(Key(1), value)); // publishes the snapshot of ~40 KB
+            Assert.Equal(first, machine.SnapshotIndex);
+
+            // 4 KB per entry: 36 KB of log is past the 10 KB limit but short of the last snapshot's size.
+            for (var i = 0; i < 8; i++)
+                await AppendAndApplyAsync(log, new PutCommand(Key(1), value));
+            await machine.WaitForPendingSnapshotAsync();
+            await AppendAndApplyAsync(log, new PutCommand(Key(2), [2]));
+            Assert.Equal(first, machine.SnapshotIndex);
+
+            long last = 0;
+            for (var i = 0; i < 3; i++)
+                last = await AppendAndApplyAsync(log, new PutCommand(Key(1), value));
+            await machine.WaitForPendingSnapshotAsync();
+            await AppendAndApplyAsync(log, new PutCommand(Key(2), [2]));
+            Assert.InRange(machine.SnapshotIndex, first + 1, last);
+        }
+    }
+
+    [Fact]
     public async Task A_damaged_snapshot_stops_the_restore()
     {
         using var temp = new TempDirectory();

@@ -36,6 +36,7 @@ internal sealed partial class KeyValueStateMachine : IStateMachine, IAsyncDispos
     private Task<SnapshotFile>? pendingSnapshot;
     private long retryIndex;
     private long logBytesSinceSnapshot;
+    private long lastSnapshotBytes;
 
     /// <summary>Initializes a new instance of the <see cref="KeyValueStateMachine"/> class.</summary>
     /// <param name="snapshotPath">The folder for snapshots.</param>
@@ -61,9 +62,14 @@ internal sealed partial class KeyValueStateMachine : IStateMachine, IAsyncDispos
 
     /// <summary>
     /// Gets how many bytes of log entries may be applied before a snapshot is taken, however few
-    /// entries they are: entries carry many commands each (group commit), and the log since the last
-    /// snapshot is kept on disk and mapped into memory until a snapshot lets it be deleted.
+    /// entries they are (entries carry many commands each, by group commit), unless the last snapshot
+    /// was larger: then as many bytes as it had.
     /// </summary>
+    /// <remarks>
+    /// Each snapshot writes the whole state, so spacing them by the state's size keeps what they
+    /// cost per write the same for a large store as for a small one; the price is a log on disk (and
+    /// a replay at restart) up to the state's size.
+    /// </remarks>
     public long SnapshotLogBytes { get; init; } = long.MaxValue;
 
     /// <summary>Gets the index of the latest snapshot the log knows about, or 0.</summary>
@@ -95,6 +101,7 @@ internal sealed partial class KeyValueStateMachine : IStateMachine, IAsyncDispos
         var restored = await Task.Run(() => SnapshotDirectory.Load(latest, token), token);
         Replace(restored);
         Volatile.Write(ref snapshot, latest);
+        lastSnapshotBytes = new FileInfo(latest.Path).Length;
         LogRestored(latest.Index, restored.Keys.Count, stopwatch.ElapsedMilliseconds);
     }
 
@@ -226,13 +233,14 @@ internal sealed partial class KeyValueStateMachine : IStateMachine, IAsyncDispos
         Replace(restored);
         Volatile.Write(ref snapshot, installed);
         logBytesSinceSnapshot = 0;
+        lastSnapshotBytes = new FileInfo(installed.Path).Length;
         LogInstalled(entry.Index, restored.Keys.Count, stopwatch.ElapsedMilliseconds);
         return entry.Index;
     }
 
     private void StartSnapshotIfDue(long index)
     {
-        var due = index - SnapshotIndex >= snapshotInterval || logBytesSinceSnapshot >= SnapshotLogBytes;
+        var due = index - SnapshotIndex >= snapshotInterval || logBytesSinceSnapshot >= Math.Max(SnapshotLogBytes, lastSnapshotBytes);
         if (!SnapshotsEnabled || pendingSnapshot is not null || !due || index < retryIndex)
             return;
 
@@ -260,6 +268,7 @@ internal sealed partial class KeyValueStateMachine : IStateMachine, IAsyncDispos
         {
             var taken = task.Result;
             Volatile.Write(ref snapshot, taken);
+            lastSnapshotBytes = new FileInfo(taken.Path).Length;
         }
         else if (!task.IsCanceled)
         {

@@ -31,7 +31,7 @@ internal sealed class ServeSettings
         ("--advertise-raft", "ADVERTISE_RAFT", "raft address:port", "Raft address other nodes dial, if not the bound one"),
         ("--advertise-http", "ADVERTISE_HTTP", "http://http address:port", "HTTP URL other nodes and clients use for this node"),
         ("--snapshot-interval", "SNAPSHOT_INTERVAL", "50000", "log entries applied between two snapshots"),
-        ("--snapshot-log-size", "SNAPSHOT_LOG_SIZE", "64MiB", "or this many bytes of log entries, whichever comes first"),
+        ("--snapshot-log-size", "SNAPSHOT_LOG_SIZE", "64MiB", "or this many bytes of log entries (at least as many as the last snapshot had), whichever comes first"),
         ("--max-value-size", "MAX_VALUE_SIZE", "1MiB", "largest value accepted (bytes, or with KiB/MiB suffix)"),
         ("--election-timeout", "ELECTION_TIMEOUT", "300ms", "shortest election timeout; the longest is twice it"),
         ("--group-commit-wait", "GROUP_COMMIT_WAIT", "2ms", "under load, how long the next batch of writes may wait for more (0 turns it off)"),
