@@ -4,18 +4,8 @@ namespace Quorum.Store.State;
 
 /// <summary>A key and the payload stored right after it, in one array.</summary>
 /// <remarks>
-/// <para>
 /// The array is the key's length (two bytes, little-endian), the key, then the payload. Keeping the
 /// length in the array rather than beside it keeps a tree slot at two words.
-/// </para>
-/// <para>
-/// Arrays are allocated on the pinned-object heap, which the garbage collector treats as the oldest
-/// generation and never moves. An entry lives until its key is written again, usually far longer
-/// than a young generation, so allocated young it would be copied twice on its way to the old
-/// generation, and storing it into an old tree leaf would mark that leaf's card for every young
-/// collection to scan: with a million keys, one card per write. Measured at 1M keys on one node:
-/// RSS ~90 MiB lower, GC pause time halved, half as many gen1 collections.
-/// </para>
 /// </remarks>
 internal readonly struct KeyWithPayload
 {
@@ -66,8 +56,7 @@ internal readonly struct KeyWithPayload
         ArgumentOutOfRangeException.ThrowIfNegative(keyLength);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(keyLength, MaxKeyLength);
         ArgumentOutOfRangeException.ThrowIfNegative(payloadLength);
-        // On the pinned-object heap: see the remarks on the type.
-        var data = GC.AllocateUninitializedArray<byte>(HeaderLength + keyLength + payloadLength, pinned: true);
+        var data = GC.AllocateUninitializedArray<byte>(HeaderLength + keyLength + payloadLength);
         BinaryPrimitives.WriteUInt16LittleEndian(data, (ushort)keyLength);
         key = data.AsSpan(HeaderLength, keyLength);
         payload = data.AsSpan(HeaderLength + keyLength);
