@@ -24,6 +24,8 @@ internal sealed partial class MemberRegistration(QuorumStore store, NodeClient c
     private static readonly TimeSpan CheckInterval = TimeSpan.FromSeconds(2);
     private static readonly TimeSpan JoinTimeout = TimeSpan.FromSeconds(75);
 
+    private bool joined;
+
     /// <inheritdoc/>
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -61,7 +63,17 @@ internal sealed partial class MemberRegistration(QuorumStore store, NodeClient c
     private async Task<bool> StepAsync(CancellationToken token)
     {
         if (!store.IsMember)
-            return !store.NeedsJoin || await TryJoinAsync(token);
+        {
+            // A node asks to join once. Not being a member after that means it was removed, and a
+            // removed node must stay out: asking again would undo the removal a moment later.
+            if (joined || !store.NeedsJoin)
+                return true;
+
+            joined = await TryJoinAsync(token);
+            return joined;
+        }
+
+        joined = true;
 
         if (store.Leader is not { } leader)
             return false;
