@@ -770,13 +770,16 @@ internal sealed class SortedKeyMap<TValue>
         /// order as the bytes do), and the shared bytes themselves. A new array every time, so a
         /// reader of a branch never sees one half written.
         /// </remarks>
-        public void Reindex()
+        public void Reindex() => searchIndex = BuildIndex();
+
+        /// <summary>Checks the search index against the separators; for tests.</summary>
+        /// <returns><see langword="true"/> when the index is what <see cref="Reindex"/> would build.</returns>
+        public bool IsIndexed() => searchIndex.AsSpan().SequenceEqual(BuildIndex());
+
+        private ulong[] BuildIndex()
         {
             if (Count < 2)
-            {
-                searchIndex = [];
-                return;
-            }
+                return [];
 
             var first = Keys[1]!;
             var shared = first.Length;
@@ -788,18 +791,7 @@ internal sealed class SortedKeyMap<TValue>
             for (var i = 1; i < Count; i++)
                 index[i] = EightBytesAfter(Keys[i], shared);
             first.AsSpan(0, shared).CopyTo(MemoryMarshal.AsBytes(index.AsSpan(Count)));
-            searchIndex = index;
-        }
-
-        /// <summary>Checks the search index against the separators; for tests.</summary>
-        /// <returns><see langword="true"/> when the index is what <see cref="Reindex"/> would build.</returns>
-        public bool IsIndexed()
-        {
-            var kept = searchIndex;
-            Reindex();
-            var fresh = searchIndex;
-            searchIndex = kept;
-            return kept.AsSpan().SequenceEqual(fresh);
+            return index;
         }
 
         // The eight bytes of a key after its first `skip`, zero-padded, as a number that orders as they do.
