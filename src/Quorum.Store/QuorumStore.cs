@@ -3,9 +3,11 @@ using DotNext.Net.Cluster.Consensus.Raft;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Quorum.Store.Commands;
+using Quorum.Store.Leases;
 using Quorum.Store.Raft;
 using Quorum.Store.State;
 using Quorum.Store.Storage;
+using Quorum.Store.Watching;
 using DotNextNotLeaderException = DotNext.Net.Cluster.Consensus.Raft.NotLeaderException;
 
 namespace Quorum.Store;
@@ -20,6 +22,18 @@ public sealed partial class QuorumStore : IAsyncDisposable
     /// <summary>The longest key accepted, in bytes.</summary>
     public const int MaxKeyBytes = 1024;
 
+    /// <summary>The most keys a listing page holds.</summary>
+    public const int MaxListLimit = 10_000;
+
+    /// <summary>The most compares, and the most operations in each branch, of a transaction.</summary>
+    public const int MaxTxnOperations = 128;
+
+    /// <summary>The longest time to live a key can have.</summary>
+    public static readonly TimeSpan MaxTtl = TimeSpan.FromDays(3650);
+
+    // A page stops early, with more to come, once its values pass this many bytes.
+    private const long ListPageBytes = 16L * 1024 * 1024;
+
     private static readonly TimeSpan MembershipTimeout = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan LogTrimPeriod = TimeSpan.FromSeconds(2);
 
@@ -31,9 +45,13 @@ public sealed partial class QuorumStore : IAsyncDisposable
     private readonly Proposer proposer;
     private readonly ReadIndexBatcher readIndexes;
     private readonly MappedLogTrimmer? logTrimmer;
+    private readonly ApplyListeners listeners;
+    private readonly LeaseExpirer leaseExpirer;
+    private readonly TimeProvider time = TimeProvider.System;
 
-    private QuorumStore(StoreOptions options, DataDirectory directory, RaftNodeHost raft, MemberInfo self, bool needsJoin, ILeaderClient? leaderClient, ILogger logger)
+    private QuorumStore(StoreOptions options, DataDirectory directory, RaftNodeHost raft, ApplyListeners listeners, MemberInfo self, bool needsJoin, ILeaderClient? leaderClient, ILogger logger)
     {
+        this.listeners = listeners;
         this.options = options;
         this.directory = directory;
         this.raft = raft;
@@ -42,6 +60,7 @@ public sealed partial class QuorumStore : IAsyncDisposable
         this.leaderClient = leaderClient;
         this.logger = logger;
         logTrimmer = MappedLogTrimmer.Start(directory.LogPath, LogTrimPeriod, logger);
+        leaseExpirer = new LeaseExpirer(listeners.Leases, () => State, () => IsLeader, ProposeAsync, time, logger);
         Self = self;
         NeedsJoin = needsJoin;
     }
@@ -113,9 +132,10 @@ public sealed partial class QuorumStore : IAsyncDisposable
             }
 
             var bootstrap = !hasCluster && !options.JoinExistingCluster;
-            var raft = await RaftNodeHost.StartAsync(options, directory, bootstrap, loggerFactory, token);
+            var listeners = new ApplyListeners(new WatchHub(), new LeaseTracker(TimeProvider.System));
+            var raft = await RaftNodeHost.StartAsync(options, directory, bootstrap, listeners, loggerFactory, token);
             var self = new MemberInfo(identity.Id, identity.RaftAddress, options.HttpAddress);
-            var store = new QuorumStore(options, directory, raft, self, !hasCluster && options.JoinExistingCluster, leaderClient, logger);
+            var store = new QuorumStore(options, directory, raft, listeners, self, !hasCluster && options.JoinExistingCluster, leaderClient, logger);
             store.LogOpened(self.Id, directory.Path, bootstrap ? "bootstrapped a new cluster" : hasCluster ? "rejoining its cluster" : "waiting to be added to a cluster");
             return store;
         }
@@ -144,14 +164,25 @@ public sealed partial class QuorumStore : IAsyncDisposable
     /// <returns>The write's revision, once a majority has it on disk and it is applied.</returns>
     /// <exception cref="UnavailableException">This node is not the leader, or leadership moved before the write was accepted.</exception>
     /// <exception cref="WriteOutcomeUnknownException">The commit was not confirmed in time.</exception>
-    public async Task<WriteResult> SetAsync(ReadOnlyMemory<byte> key, ReadOnlyMemory<byte> value, CancellationToken token = default)
+    public Task<WriteResult> SetAsync(ReadOnlyMemory<byte> key, ReadOnlyMemory<byte> value, CancellationToken token = default)
+        => SetAsync(key, value, Precondition.None, ttl: null, token);
+
+    /// <summary>Sets a key if it satisfies a precondition, optionally with a time to live.</summary>
+    /// <param name="key">The key: 1 to <see cref="MaxKeyBytes"/> bytes.</param>
+    /// <param name="value">The value, up to <see cref="StoreOptions.MaxValueBytes"/>.</param>
+    /// <param name="condition">What the key must satisfy when the write is applied.</param>
+    /// <param name="ttl">How long the key lives after the write is applied; <see langword="null"/> makes it permanent.</param>
+    /// <param name="token">Cancels waiting; the write may still be applied.</param>
+    /// <returns>The write's revision, once a majority has it on disk and it is applied.</returns>
+    /// <exception cref="PreconditionFailedException">The key did not satisfy <paramref name="condition"/>; nothing changed.</exception>
+    /// <exception cref="UnavailableException">This node is not the leader, or leadership moved before the write was accepted.</exception>
+    /// <exception cref="WriteOutcomeUnknownException">The commit was not confirmed in time.</exception>
+    public async Task<WriteResult> SetAsync(ReadOnlyMemory<byte> key, ReadOnlyMemory<byte> value, Precondition condition, TimeSpan? ttl = null, CancellationToken token = default)
     {
         ValidateKey(key.Span);
-        if (value.Length > options.MaxValueBytes)
-            throw new ArgumentException($"The value is {value.Length} bytes; the limit is {options.MaxValueBytes}.", nameof(value));
-
-        var outcome = await ProposeAsync(new PutCommand(key.ToArray(), value.ToArray()), token);
-        return new WriteResult(outcome.Revision);
+        ValidateValue(value);
+        var outcome = await ProposeAsync(new PutCommand(key.ToArray(), value.ToArray(), condition, Lease(ttl)), token);
+        return new WriteResult(Checked(outcome, condition, key).Revision);
     }
 
     /// <summary>Deletes a key; deleting an absent key is not an error.</summary>
@@ -160,11 +191,52 @@ public sealed partial class QuorumStore : IAsyncDisposable
     /// <returns>The delete's revision.</returns>
     /// <exception cref="UnavailableException">This node is not the leader, or leadership moved before the delete was accepted.</exception>
     /// <exception cref="WriteOutcomeUnknownException">The commit was not confirmed in time.</exception>
-    public async Task<WriteResult> DeleteAsync(ReadOnlyMemory<byte> key, CancellationToken token = default)
+    public Task<WriteResult> DeleteAsync(ReadOnlyMemory<byte> key, CancellationToken token = default)
+        => DeleteAsync(key, Precondition.None, token);
+
+    /// <summary>Deletes a key if it satisfies a precondition.</summary>
+    /// <param name="key">The key.</param>
+    /// <param name="condition">What the key must satisfy when the delete is applied.</param>
+    /// <param name="token">Cancels waiting; the delete may still be applied.</param>
+    /// <returns>The delete's revision.</returns>
+    /// <exception cref="PreconditionFailedException">The key did not satisfy <paramref name="condition"/>; nothing changed.</exception>
+    /// <exception cref="UnavailableException">This node is not the leader, or leadership moved before the delete was accepted.</exception>
+    /// <exception cref="WriteOutcomeUnknownException">The commit was not confirmed in time.</exception>
+    public async Task<WriteResult> DeleteAsync(ReadOnlyMemory<byte> key, Precondition condition, CancellationToken token = default)
     {
         ValidateKey(key.Span);
-        var outcome = await ProposeAsync(new DeleteCommand(key.ToArray()), token);
-        return new WriteResult(outcome.Revision);
+        var outcome = await ProposeAsync(new DeleteCommand(key.ToArray(), condition), token);
+        return new WriteResult(Checked(outcome, condition, key).Revision);
+    }
+
+    /// <summary>Runs a transaction: its compares, then one of its branches, as one log entry.</summary>
+    /// <param name="request">The transaction.</param>
+    /// <param name="token">Cancels waiting; the transaction may still be applied.</param>
+    /// <returns>Which branch ran and what each of its operations found or did.</returns>
+    /// <exception cref="ArgumentException">The transaction is malformed: a bad key, value or TTL, too many operations, or one key written twice in a branch.</exception>
+    /// <exception cref="UnavailableException">This node is not the leader, or leadership moved before the transaction was accepted.</exception>
+    /// <exception cref="WriteOutcomeUnknownException">The commit was not confirmed in time.</exception>
+    public async Task<TxnResult> TxnAsync(TxnRequest request, CancellationToken token = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (request.Compare.Count > MaxTxnOperations || request.Success.Count > MaxTxnOperations || request.Failure.Count > MaxTxnOperations)
+            throw new ArgumentException($"A transaction takes at most {MaxTxnOperations} compares and {MaxTxnOperations} operations in each branch.", nameof(request));
+
+        var compares = new List<TxnCondition>(request.Compare.Count);
+        foreach (var compare in request.Compare)
+        {
+            ValidateKey(compare.Key.Span);
+            if (compare.Revision is < 0)
+                throw new ArgumentException("A compared revision must not be negative.", nameof(request));
+            if (compare.Revision is null && compare.Value is null)
+                throw new ArgumentException("A compare needs a revision or a value.", nameof(request));
+
+            compares.Add(new TxnCondition(compare.Key.ToArray(), compare.Revision, compare.Revision is null ? compare.Value!.Value.ToArray() : null));
+        }
+
+        var command = new TxnCommand(compares, Steps(request.Success, "success"), Steps(request.Failure, "failure"));
+        var outcome = await ProposeAsync(command, token);
+        return outcome.Txn ?? throw new InvalidOperationException("The transaction's entry was applied without a result.");
     }
 
     /// <summary>Reads a key.</summary>
@@ -179,7 +251,84 @@ public sealed partial class QuorumStore : IAsyncDisposable
         if (consistency == ReadConsistency.Linearizable && !options.SkipReadBarrier)
             await WaitUntilCurrentAsync(token);
 
-        return State.Keys.TryGetValue(key.Span, out var record, out var value) ? new StoredValue(value, record.Revision) : null;
+        return State.Keys.TryGetValue(key.Span, out var record, out var payload) ? new StoredValue(record.ValueOf(payload), record.Revision) : null;
+    }
+
+    /// <summary>Lists keys under a prefix in byte order, a page at a time; it reads only the keys it returns.</summary>
+    /// <param name="prefix">The prefix; empty lists every key.</param>
+    /// <param name="after">Start after this key (the last key of the previous page), or <see langword="null"/> to start at the prefix.</param>
+    /// <param name="limit">The most keys to return: 1 to <see cref="MaxListLimit"/>.</param>
+    /// <param name="consistency">How up to date the page must be.</param>
+    /// <param name="token">Cancels the read.</param>
+    /// <returns>The page, and the revision it was read at.</returns>
+    /// <exception cref="ArgumentException">The prefix or the start key is too long, or the limit is out of range.</exception>
+    /// <exception cref="UnavailableException">A linearizable read could not be confirmed: no leader or no quorum.</exception>
+    public async ValueTask<ListPage> ListAsync(ReadOnlyMemory<byte> prefix, ReadOnlyMemory<byte>? after, int limit, ReadConsistency consistency = ReadConsistency.Linearizable, CancellationToken token = default)
+    {
+        if (prefix.Length > MaxKeyBytes || after is { Length: > MaxKeyBytes })
+            throw new ArgumentException($"A prefix or start key must be at most {MaxKeyBytes} bytes.", nameof(prefix));
+        if (limit is < 1 or > MaxListLimit)
+            throw new ArgumentOutOfRangeException(nameof(limit), $"The limit must be 1 to {MaxListLimit}; it is {limit}.");
+
+        if (consistency == ReadConsistency.Linearizable && !options.SkipReadBarrier)
+            await WaitUntilCurrentAsync(token);
+
+        var state = State;
+        var start = prefix.ToArray();
+        if (after is { } last && SortedKeyMap<KeyRecord>.Compare(last.Span, prefix.Span) >= 0)
+            start = [.. last.Span, 0];
+
+        var items = new List<StoredKey>(Math.Min(limit, 1024));
+        long bytes = 0;
+        var more = false;
+        foreach (var item in state.EnumerateFrom(start))
+        {
+            if (!item.Key.Span.StartsWith(prefix.Span))
+                break;
+            if (items.Count == limit || bytes >= ListPageBytes)
+            {
+                more = true;
+                break;
+            }
+
+            items.Add(item);
+            bytes += item.Key.Length + item.Value.Length;
+        }
+
+        return new ListPage(items, more, state.Index);
+    }
+
+    /// <summary>
+    /// Watches the keys under a prefix: the changes from <paramref name="fromRevision"/> on (from this
+    /// node's history), then each new change as this node applies it.
+    /// </summary>
+    /// <param name="prefix">The prefix; empty watches every key.</param>
+    /// <param name="fromRevision">The first revision to report, or <see langword="null"/> for changes after the current state.</param>
+    /// <returns>The watch; dispose it to stop.</returns>
+    /// <exception cref="ArgumentException">The prefix is too long or the revision is not positive.</exception>
+    /// <exception cref="HistoryCompactedException">The history no longer holds the changes at <paramref name="fromRevision"/>.</exception>
+    public WatchSubscription Watch(ReadOnlyMemory<byte> prefix, long? fromRevision = null)
+    {
+        if (prefix.Length > MaxKeyBytes)
+            throw new ArgumentException($"A prefix must be at most {MaxKeyBytes} bytes.", nameof(prefix));
+        if (fromRevision is < 1)
+            throw new ArgumentOutOfRangeException(nameof(fromRevision), "A watch starts at revision 1 or later.");
+
+        // Subscribe first, then read the state: every change is then in the state's history or
+        // arrives live (or both, and the subscription drops the repeat).
+        var subscription = listeners.Watches.Subscribe(prefix.ToArray(), options.WatcherBufferChanges);
+        var state = State;
+        var start = fromRevision ?? state.Index + 1;
+        if (start < state.History.FirstRevision)
+        {
+            subscription.Dispose();
+            throw new HistoryCompactedException(
+                $"Revision {start} is older than the history this node keeps; the oldest revision a watch can start from is {state.History.FirstRevision}. Read the current state (GET /keys) and watch from its revision + 1.",
+                state.History.FirstRevision);
+        }
+
+        subscription.Start(start, start <= state.Index ? state.History.From(start).ToList() : [], state.Index);
+        return subscription;
     }
 
     /// <summary>
@@ -359,6 +508,7 @@ public sealed partial class QuorumStore : IAsyncDisposable
     {
         try
         {
+            await leaseExpirer.DisposeAsync();
             if (logTrimmer is not null)
                 await logTrimmer.DisposeAsync();
             await raft.DisposeAsync();
@@ -398,6 +548,65 @@ public sealed partial class QuorumStore : IAsyncDisposable
     }
 
     private Task<CommandOutcome> ProposeAsync(Command command, CancellationToken token) => proposer.ProposeAsync(command, token);
+
+    private static CommandOutcome Checked(CommandOutcome outcome, Precondition condition, ReadOnlyMemory<byte> key)
+    {
+        if (outcome.Applied)
+            return outcome;
+
+        var found = outcome.CurrentRevision == 0 ? "it is absent" : $"its revision is {outcome.CurrentRevision}";
+        var required = condition.Kind switch
+        {
+            PreconditionKind.Absent => "to be absent",
+            PreconditionKind.Exists => "to exist",
+            _ => $"to be at revision {condition.Revision}",
+        };
+        throw new PreconditionFailedException($"Key '{System.Text.Encoding.UTF8.GetString(key.Span)}' was required {required}, but {found}; nothing was changed.", outcome.CurrentRevision);
+    }
+
+    private void ValidateValue(ReadOnlyMemory<byte> value)
+    {
+        if (value.Length > options.MaxValueBytes)
+            throw new ArgumentException($"The value is {value.Length} bytes; the limit is {options.MaxValueBytes}.", nameof(value));
+    }
+
+    // The leader stamps its clock into the write: that is how time enters the replicated state.
+    private KeyLease? Lease(TimeSpan? ttl)
+    {
+        if (ttl is not { } duration)
+            return null;
+        if (duration < TimeSpan.FromMilliseconds(1) || duration > MaxTtl)
+            throw new ArgumentOutOfRangeException(nameof(ttl), $"A TTL must be between 1ms and {MaxTtl.TotalDays:0} days.");
+
+        return new KeyLease((long)duration.TotalMilliseconds, time.GetUtcNow().ToUnixTimeMilliseconds());
+    }
+
+    private List<TxnStep> Steps(IReadOnlyList<TxnOperation> operations, string branch)
+    {
+        var written = new HashSet<ReadOnlyMemory<byte>>(ByteKeyComparer.Instance);
+        var steps = new List<TxnStep>(operations.Count);
+        foreach (var operation in operations)
+        {
+            ValidateKey(operation.Key.Span);
+            if (operation.Kind is TxnOperationKind.Put or TxnOperationKind.Delete && !written.Add(operation.Key))
+                throw new ArgumentException($"Key '{System.Text.Encoding.UTF8.GetString(operation.Key.Span)}' is written more than once in the {branch} branch; a transaction writes a key at most once.", nameof(operations));
+
+            switch (operation.Kind)
+            {
+                case TxnOperationKind.Put:
+                    ValidateValue(operation.Value);
+                    steps.Add(new TxnStep(TxnOperationKind.Put, operation.Key.ToArray(), operation.Value.ToArray(), Lease(operation.Ttl)));
+                    break;
+                case TxnOperationKind.Delete or TxnOperationKind.Get:
+                    steps.Add(new TxnStep(operation.Kind, operation.Key.ToArray()));
+                    break;
+                default:
+                    throw new ArgumentException($"Unknown transaction operation {operation.Kind}.", nameof(operations));
+            }
+        }
+
+        return steps;
+    }
 
     private async ValueTask WaitUntilCurrentAsync(CancellationToken token)
     {

@@ -8,6 +8,12 @@ namespace Quorum.Store;
 /// </summary>
 public sealed class StoreOptions
 {
+    /// <summary>The default of <see cref="WatchHistoryChanges"/>.</summary>
+    public const long DefaultWatchHistoryChanges = 10_000;
+
+    /// <summary>The default of <see cref="WatchHistoryBytes"/>.</summary>
+    public const long DefaultWatchHistoryBytes = 64L * 1024 * 1024;
+
     private readonly string dataDirectory = "data";
     private readonly string? nodeId;
     private readonly IPEndPoint raftEndPoint = new(IPAddress.Loopback, 8081);
@@ -21,6 +27,9 @@ public sealed class StoreOptions
     private readonly TimeSpan writeTimeout = TimeSpan.FromSeconds(5);
     private readonly TimeSpan readTimeout = TimeSpan.FromSeconds(5);
     private readonly TimeSpan groupCommitWait = TimeSpan.FromMilliseconds(2);
+    private readonly long watchHistoryChanges = DefaultWatchHistoryChanges;
+    private readonly long watchHistoryBytes = DefaultWatchHistoryBytes;
+    private readonly int watcherBufferChanges = 10_000;
 
     /// <summary>Gets the data directory (WAL, snapshots, identity, cluster configuration).</summary>
     public string DataDirectory
@@ -126,6 +135,33 @@ public sealed class StoreOptions
         init => groupCommitWait = value >= TimeSpan.Zero && value <= TimeSpan.FromSeconds(1)
             ? value
             : throw new ArgumentOutOfRangeException(nameof(value), "The group commit wait must be between 0 and 1s.");
+    }
+
+    /// <summary>
+    /// Gets how many recent changes each node keeps for watchers that start from a past revision (or
+    /// reconnect); a watch from before them is refused with the oldest revision still available.
+    /// </summary>
+    public long WatchHistoryChanges
+    {
+        get => watchHistoryChanges;
+        init => watchHistoryChanges = value >= 0 ? value : throw new ArgumentOutOfRangeException(nameof(value), "The watch history must not be negative.");
+    }
+
+    /// <summary>Gets how many bytes of keys and values the watch history may hold, whatever the number of changes.</summary>
+    public long WatchHistoryBytes
+    {
+        get => watchHistoryBytes;
+        init => watchHistoryBytes = value >= 0 ? value : throw new ArgumentOutOfRangeException(nameof(value), "The watch history size must not be negative.");
+    }
+
+    /// <summary>
+    /// Gets how many changes may wait for one watcher to take them; a watcher further behind is cut
+    /// off (it can resume from its last revision), so a slow watcher never holds up writes.
+    /// </summary>
+    public int WatcherBufferChanges
+    {
+        get => watcherBufferChanges;
+        init => watcherBufferChanges = value >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(value), "The watcher buffer must hold at least 1 change.");
     }
 
     /// <summary>

@@ -74,20 +74,47 @@ internal sealed class Proposer(RaftNodeHost raft, StoreOptions options)
         return await pending.Completion.Task.WaitAsync(token);
     }
 
-    // What two commands in one entry may not share: a key, or a member.
-    private static object ConflictKey(Command command) => command switch
+    // What two commands in one entry may not share: a key (read or written), or a member. Two writes
+    // to one key in one entry would give two versions the same revision, and a conditional write
+    // could then match a version that was already overwritten.
+    private static IEnumerable<object> ConflictKeys(Command command)
     {
-        PutCommand put => put.Key,
-        DeleteCommand delete => delete.Key,
-        SetMemberCommand member => "member:" + member.Member.Id,
-        RemoveMemberCommand member => "member:" + member.Id,
-        _ => command,
-    };
+        switch (command)
+        {
+            case PutCommand put:
+                yield return put.Key;
+                break;
+            case DeleteCommand delete:
+                yield return delete.Key;
+                break;
+            case ExpireCommand expire:
+                yield return expire.Key;
+                break;
+            case TxnCommand txn:
+                foreach (var compare in txn.Compares)
+                    yield return compare.Key;
+                foreach (var step in txn.Success.Concat(txn.Failure))
+                    yield return step.Key;
+                break;
+            case SetMemberCommand member:
+                yield return "member:" + member.Member.Id;
+                break;
+            case RemoveMemberCommand member:
+                yield return "member:" + member.Id;
+                break;
+            default:
+                yield return command;
+                break;
+        }
+    }
 
     private static long SizeOf(Command command) => command switch
     {
         PutCommand put => put.Key.Length + put.Value.Length + 16,
         DeleteCommand delete => delete.Key.Length + 16,
+        ExpireCommand expire => expire.Key.Length + 16,
+        TxnCommand txn => txn.Compares.Sum(static c => c.Key.Length + (c.Value?.Length ?? 0) + 16)
+            + txn.Success.Concat(txn.Failure).Sum(static s => s.Key.Length + (s.Value?.Length ?? 0) + 32),
         _ => 256,
     };
 
@@ -205,11 +232,9 @@ internal sealed class Proposer(RaftNodeHost raft, StoreOptions options)
                 queue.Remove(node);
                 pending.Completion.TrySetCanceled(pending.Token);
             }
-            else if (batch.Count == 0 || (bytes + SizeOf(pending.Command) <= MaxBytesPerEntry && keys.Add(ConflictKey(pending.Command))))
+            else if (batch.Count == 0 || (bytes + SizeOf(pending.Command) <= MaxBytesPerEntry && !ConflictKeys(pending.Command).Any(keys.Contains)))
             {
-                if (batch.Count == 0)
-                    keys.Add(ConflictKey(pending.Command));
-
+                keys.UnionWith(ConflictKeys(pending.Command));
                 queue.Remove(node);
                 batch.Add(pending);
                 bytes += SizeOf(pending.Command);

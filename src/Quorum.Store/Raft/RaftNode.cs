@@ -151,10 +151,11 @@ internal sealed partial class RaftNode : IAsyncDisposable
     /// <param name="options">The store's options.</param>
     /// <param name="directory">The (locked) data directory.</param>
     /// <param name="bootstrap"><see langword="true"/> to make this node a new one-member cluster; only for an empty data directory.</param>
+    /// <param name="listeners">What the state machine tells about applied entries.</param>
     /// <param name="loggerFactory">Where logs go.</param>
     /// <param name="token">Cancels start-up.</param>
     /// <returns>The running node.</returns>
-    public static async Task<RaftNode> StartAsync(StoreOptions options, DataDirectory directory, bool bootstrap, ILoggerFactory loggerFactory, CancellationToken token)
+    public static async Task<RaftNode> StartAsync(StoreOptions options, DataDirectory directory, bool bootstrap, ApplyListeners listeners, ILoggerFactory loggerFactory, CancellationToken token)
     {
         var logger = loggerFactory.CreateLogger<RaftNode>();
         var configuration = new ClusterConfigurationFile(directory.ClusterConfigurationFile);
@@ -163,6 +164,10 @@ internal sealed partial class RaftNode : IAsyncDisposable
             // Set before the log exists: its constructor starts replaying committed entries at once.
             ConfigurationStorage = configuration,
             SnapshotLogBytes = options.SnapshotLogBytes,
+            Watches = listeners.Watches,
+            Leases = listeners.Leases,
+            WatchHistoryChanges = options.WatchHistoryChanges,
+            WatchHistoryBytes = options.WatchHistoryBytes,
         };
 
         await stateMachine.RestoreAsync(token);

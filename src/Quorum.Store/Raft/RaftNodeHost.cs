@@ -22,6 +22,7 @@ internal sealed partial class RaftNodeHost : IAsyncDisposable
 
     private readonly StoreOptions options;
     private readonly DataDirectory directory;
+    private readonly ApplyListeners listeners;
     private readonly ILoggerFactory loggerFactory;
     private readonly ILogger logger;
     private readonly CancellationTokenSource lifetime = new();
@@ -30,11 +31,12 @@ internal sealed partial class RaftNodeHost : IAsyncDisposable
     private volatile RaftNode current;
     private int restarts;
 
-    private RaftNodeHost(RaftNode node, StoreOptions options, DataDirectory directory, ILoggerFactory loggerFactory)
+    private RaftNodeHost(RaftNode node, StoreOptions options, DataDirectory directory, ApplyListeners listeners, ILoggerFactory loggerFactory)
     {
         current = node;
         this.options = options;
         this.directory = directory;
+        this.listeners = listeners;
         this.loggerFactory = loggerFactory;
         logger = loggerFactory.CreateLogger<RaftNodeHost>();
         watchdog = Task.Run(WatchAsync);
@@ -53,13 +55,14 @@ internal sealed partial class RaftNodeHost : IAsyncDisposable
     /// <param name="options">The store's options.</param>
     /// <param name="directory">The locked data directory.</param>
     /// <param name="bootstrap">Whether this first start founds a new one-member cluster.</param>
+    /// <param name="listeners">What the state machine tells about applied entries.</param>
     /// <param name="loggerFactory">Where logs go.</param>
     /// <param name="token">Cancels start-up.</param>
     /// <returns>The host.</returns>
-    public static async Task<RaftNodeHost> StartAsync(StoreOptions options, DataDirectory directory, bool bootstrap, ILoggerFactory loggerFactory, CancellationToken token)
+    public static async Task<RaftNodeHost> StartAsync(StoreOptions options, DataDirectory directory, bool bootstrap, ApplyListeners listeners, ILoggerFactory loggerFactory, CancellationToken token)
     {
-        var node = await RaftNode.StartAsync(options, directory, bootstrap, loggerFactory, token);
-        return new RaftNodeHost(node, options, directory, loggerFactory);
+        var node = await RaftNode.StartAsync(options, directory, bootstrap, listeners, loggerFactory, token);
+        return new RaftNodeHost(node, options, directory, listeners, loggerFactory);
     }
 
     /// <summary>Stops the watchdog and the node.</summary>
@@ -108,7 +111,7 @@ internal sealed partial class RaftNodeHost : IAsyncDisposable
         {
             try
             {
-                current = await RaftNode.StartAsync(options, directory, bootstrap: false, loggerFactory, lifetime.Token);
+                current = await RaftNode.StartAsync(options, directory, bootstrap: false, listeners, loggerFactory, lifetime.Token);
                 Interlocked.Increment(ref restarts);
                 LogRestarted();
                 return true;

@@ -4,6 +4,8 @@ using DotNext.Net.Cluster.Consensus.Raft.Membership;
 using DotNext.Net.Cluster.Consensus.Raft.StateMachine;
 using Microsoft.Extensions.Logging;
 using Quorum.Store.Commands;
+using Quorum.Store.Leases;
+using Quorum.Store.Watching;
 
 namespace Quorum.Store.State;
 
@@ -37,6 +39,8 @@ internal sealed partial class KeyValueStateMachine : IStateMachine, IAsyncDispos
     private long retryIndex;
     private long logBytesSinceSnapshot;
     private long lastSnapshotBytes;
+    private long historyChanges = StoreOptions.DefaultWatchHistoryChanges;
+    private long historyBytes = StoreOptions.DefaultWatchHistoryBytes;
 
     /// <summary>Initializes a new instance of the <see cref="KeyValueStateMachine"/> class.</summary>
     /// <param name="snapshotPath">The folder for snapshots.</param>
@@ -71,6 +75,34 @@ internal sealed partial class KeyValueStateMachine : IStateMachine, IAsyncDispos
     /// a replay at restart) up to the state's size.
     /// </remarks>
     public long SnapshotLogBytes { get; init; } = long.MaxValue;
+
+    /// <summary>Gets where applied changes go to watchers; it outlives this state machine if Raft restarts.</summary>
+    public WatchHub Watches { get; init; } = new();
+
+    /// <summary>Gets where applied leases are tracked; it outlives this state machine if Raft restarts.</summary>
+    public LeaseTracker Leases { get; init; } = new(TimeProvider.System);
+
+    /// <summary>Gets how many recent changes the watch history keeps (<see cref="StoreOptions.WatchHistoryChanges"/>).</summary>
+    public long WatchHistoryChanges
+    {
+        get => historyChanges;
+        init
+        {
+            historyChanges = value;
+            Replace(StoreState.Empty);
+        }
+    }
+
+    /// <summary>Gets how many bytes the watch history keeps (<see cref="StoreOptions.WatchHistoryBytes"/>).</summary>
+    public long WatchHistoryBytes
+    {
+        get => historyBytes;
+        init
+        {
+            historyBytes = value;
+            Replace(StoreState.Empty);
+        }
+    }
 
     /// <summary>Gets the index of the latest snapshot the log knows about, or 0.</summary>
     public long SnapshotIndex => Volatile.Read(ref snapshot)?.Index ?? 0;
@@ -149,6 +181,13 @@ internal sealed partial class KeyValueStateMachine : IStateMachine, IAsyncDispos
                 Volatile.Write(ref appliedIndex, entry.Index);
             }
 
+            // After the state has the entry, so that a watch that reads the state after subscribing
+            // either finds these changes there or receives them here.
+            if (working.LastChanges is { } changes)
+                Watches.Publish(changes);
+            foreach (var grant in working.LastGrants)
+                Leases.Track(grant);
+
             if (own)
                 proposal!.Complete(outcomes);
             else
@@ -187,12 +226,17 @@ internal sealed partial class KeyValueStateMachine : IStateMachine, IAsyncDispos
 
     private void Replace(StoreState restored)
     {
+        restored = restored.WithHistoryLimits(historyChanges, historyBytes);
         lock (gate)
         {
             working = restored.ToBuilder();
             Volatile.Write(ref state, restored);
             Volatile.Write(ref appliedIndex, restored.Index);
         }
+
+        Watches.CatchUp(restored);
+        if (restored.Index > 0)
+            Leases.Reset(restored.EnumerateLeases());
     }
 
     private static IReadOnlyList<Command> Decode(ReadOnlySequence<byte> payload, LogEntry entry)

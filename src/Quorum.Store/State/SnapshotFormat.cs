@@ -7,21 +7,28 @@ namespace Quorum.Store.State;
 /// </summary>
 /// <remarks>
 /// <code>
-/// magic      8 bytes  "QRMSNAP1"
+/// magic      8 bytes  "QRMSNAP2"
 /// index      int64 LE  log index the snapshot reflects
 /// term       int64 LE  term of that entry
 /// members    varint count, then per member: id, raft address, http address (varint length + UTF-8)
-/// keys       varint count, then per key in byte order: key, value (varint length + bytes), revision (varint)
+/// keys       varint count, then per key in byte order: key (varint length + bytes), revision × 2,
+///            plus 1 if leased (varint), for a leased key its TTL and grant time (varint
+///            milliseconds each), then the value (varint length + bytes)
+/// history    first available revision (varint), varint count of batches, then per batch:
+///            revision (varint), varint count of changes, per change: kind (0 put, 1 delete), key,
+///            and for a put the value
 /// end        4 bytes  "QEND"
 /// checksum   uint64 LE XxHash64 of every byte before it
 /// </code>
-/// A reader refuses a file whose magic, counts, order, end marker, length or checksum is off:
-/// a damaged snapshot is never served.
+/// Version 1 ("QRMSNAP1") had no leases and no history; it still reads, as a state whose history
+/// starts after its index. A reader refuses a file whose magic, counts, order, end marker, length
+/// or checksum is off: a damaged snapshot is never served.
 /// </remarks>
 internal static class SnapshotFormat
 {
     private const int MaxFieldLength = 256 * 1024 * 1024;
-    private static readonly byte[] Magic = "QRMSNAP1"u8.ToArray();
+    private static readonly byte[] Magic = "QRMSNAP2"u8.ToArray();
+    private static readonly byte[] MagicVersion1 = "QRMSNAP1"u8.ToArray();
     private static readonly byte[] EndMarker = "QEND"u8.ToArray();
 
     /// <summary>Writes a state.</summary>
@@ -46,15 +53,23 @@ internal static class SnapshotFormat
 
         writer.WriteVarint(state.Keys.Count);
         var written = 0L;
-        foreach (var (key, value, record) in state.Keys.Enumerate())
+        foreach (var (key, payload, record) in state.Keys.Enumerate())
         {
             if ((++written & 0xFFF) == 0)
                 token.ThrowIfCancellationRequested();
 
             writer.WriteWithLength(key.Span);
-            writer.WriteWithLength(value.Span);
-            writer.WriteVarint(record.Revision);
+            writer.WriteVarint((record.Revision << 1) | (record.HasLease ? 1L : 0L));
+            if (record.LeaseOf(payload.Span) is { } lease)
+            {
+                writer.WriteVarint(lease.TtlMilliseconds);
+                writer.WriteVarint(lease.GrantedAtUnixMilliseconds);
+            }
+
+            writer.WriteWithLength(record.ValueOf(payload).Span);
         }
+
+        WriteHistory(writer, state.History);
 
         writer.Write(EndMarker);
         Span<byte> checksum = stackalloc byte[sizeof(ulong)];
@@ -74,7 +89,8 @@ internal static class SnapshotFormat
         {
             Span<byte> magic = stackalloc byte[Magic.Length];
             reader.ReadExactly(magic);
-            if (!magic.SequenceEqual(Magic))
+            var version1 = magic.SequenceEqual(MagicVersion1);
+            if (!version1 && !magic.SequenceEqual(Magic))
                 throw new InvalidDataException("not a Quorum snapshot (bad magic number)");
 
             var index = reader.ReadInt64();
@@ -100,17 +116,35 @@ internal static class SnapshotFormat
                 if (key.Length < keyLength)
                     key = new byte[keyLength];
                 reader.ReadExactly(key.AsSpan(0, keyLength));
-                var valueLength = ReadLength(reader);
-                var entry = KeyWithPayload.Allocate(keyLength, valueLength, out var keyBytes, out var valueBytes);
-                key.AsSpan(0, keyLength).CopyTo(keyBytes);
-                reader.ReadExactly(valueBytes);
-                var revision = ReadCount(reader);
+                KeyWithPayload entry;
+                KeyRecord record;
+                if (version1)
+                {
+                    entry = KeyWithPayload.Allocate(keyLength, ReadLength(reader), out var keyBytes, out var value);
+                    key.AsSpan(0, keyLength).CopyTo(keyBytes);
+                    reader.ReadExactly(value);
+                    record = new KeyRecord(ReadCount(reader));
+                }
+                else
+                {
+                    var revision = ReadCount(reader);
+                    KeyLease? lease = (revision & 1) == 1 ? new KeyLease(ReadCount(reader), ReadCount(reader)) : null;
+                    var leaseLength = lease is null ? 0 : KeyLease.EncodedLength;
+                    entry = KeyWithPayload.Allocate(keyLength, leaseLength + ReadLength(reader), out var keyBytes, out var payload);
+                    key.AsSpan(0, keyLength).CopyTo(keyBytes);
+                    lease?.WriteTo(payload);
+                    reader.ReadExactly(payload[leaseLength..]);
+                    record = new KeyRecord(revision >> 1, lease is not null);
+                }
+
                 if (entries.Count > 0 && SortedKeyMap<KeyRecord>.Compare(entries[^1].Key, entry.Key) >= 0)
                     throw new InvalidDataException("keys are out of order");
 
                 entries.Add(entry);
-                records.Add(new KeyRecord(revision));
+                records.Add(record);
             }
+
+            var history = version1 ? WatchHistory.StartingAt(index + 1) : ReadHistory(reader, index);
 
             Span<byte> endMarker = stackalloc byte[EndMarker.Length];
             reader.ReadExactly(endMarker);
@@ -123,12 +157,75 @@ internal static class SnapshotFormat
             if (!reader.AtEnd())
                 throw new InvalidDataException("unexpected bytes after the checksum");
 
-            return StoreState.Create(SortedKeyMap<KeyRecord>.FromSorted(entries, records), members, index, term);
+            return StoreState.Create(SortedKeyMap<KeyRecord>.FromSorted(entries, records), members, history, index, term);
         }
         catch (EndOfStreamException)
         {
             throw new InvalidDataException("file is truncated");
         }
+    }
+
+    private static void WriteHistory(SnapshotBlockWriter writer, WatchHistory history)
+    {
+        writer.WriteVarint(history.FirstRevision);
+        var batches = history.Batches.ToList();
+        writer.WriteVarint(batches.Count);
+        foreach (var batch in batches)
+        {
+            writer.WriteVarint(batch.Revision);
+            writer.WriteVarint(batch.Changes.Count);
+            foreach (var change in batch.Changes)
+            {
+                writer.WriteVarint(change.Kind == KeyChangeKind.Put ? 0 : 1);
+                writer.WriteWithLength(change.Key.Span);
+                if (change.Kind == KeyChangeKind.Put)
+                    writer.WriteWithLength(change.Value.Span);
+            }
+        }
+    }
+
+    private static WatchHistory ReadHistory(SnapshotBlockReader reader, long index)
+    {
+        var first = ReadCount(reader);
+        var batchCount = ReadCount(reader);
+        var batches = new List<ChangeBatch>((int)Math.Min(batchCount, 1 << 16));
+        var previous = first - 1;
+        for (var i = 0L; i < batchCount; i++)
+        {
+            var revision = ReadCount(reader);
+            if (revision <= previous || revision > index)
+                throw new InvalidDataException("watch history revisions are out of order");
+
+            previous = revision;
+            var changeCount = ReadCount(reader);
+            var changes = new KeyChange[(int)Math.Min(changeCount, 1 << 20)];
+            if (changes.Length != changeCount)
+                throw new InvalidDataException("watch history batch too large");
+
+            for (var c = 0; c < changes.Length; c++)
+            {
+                var kind = reader.ReadVarint() switch
+                {
+                    0 => KeyChangeKind.Put,
+                    1 => KeyChangeKind.Delete,
+                    _ => throw new InvalidDataException("unknown change kind in watch history"),
+                };
+                var changedKey = ReadBytes(reader);
+                var value = kind == KeyChangeKind.Put ? ReadBytes(reader) : [];
+                changes[c] = new KeyChange(kind, changedKey, value, revision);
+            }
+
+            batches.Add(new ChangeBatch(revision, changes));
+        }
+
+        return WatchHistory.Create(batches, first);
+    }
+
+    private static byte[] ReadBytes(SnapshotBlockReader reader)
+    {
+        var bytes = new byte[ReadLength(reader)];
+        reader.ReadExactly(bytes);
+        return bytes;
     }
 
     private static long ReadCount(SnapshotBlockReader reader)

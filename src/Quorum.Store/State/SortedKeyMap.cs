@@ -382,6 +382,25 @@ internal sealed class SortedKeyMap<TValue>
                 count++;
         }
 
+        /// <summary>Looks a key up in the map as the builder has it now.</summary>
+        /// <param name="key">The key.</param>
+        /// <param name="value">The value, when the key is present.</param>
+        /// <param name="payload">The key's payload, when the key is present.</param>
+        /// <returns><see langword="true"/> when the key is present.</returns>
+        public bool TryGetValue(ReadOnlySpan<byte> key, [System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out TValue value, out ReadOnlyMemory<byte> payload)
+        {
+            if (Find(root, key) is { } slot)
+            {
+                value = slot.Value;
+                payload = slot.Entry.Payload;
+                return true;
+            }
+
+            value = default;
+            payload = default;
+            return false;
+        }
+
         /// <summary>Removes a key.</summary>
         /// <param name="key">The key.</param>
         /// <returns><see langword="true"/> when the key was present.</returns>

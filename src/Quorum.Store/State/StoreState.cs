@@ -4,15 +4,17 @@ using Quorum.Store.Commands;
 namespace Quorum.Store.State;
 
 /// <summary>
-/// One version of the whole replicated state: every key, the member table, and the log position
-/// it reflects. Immutable; applying commands yields a new version that shares what did not change.
+/// One version of the whole replicated state: every key, the member table, the recent changes for
+/// watchers, and the log position it reflects. Immutable; applying commands yields a new version
+/// that shares what did not change.
 /// </summary>
 internal sealed class StoreState
 {
-    private StoreState(SortedKeyMap<KeyRecord> keys, ImmutableSortedDictionary<string, MemberInfo> members, long index, long term)
+    private StoreState(SortedKeyMap<KeyRecord> keys, ImmutableSortedDictionary<string, MemberInfo> members, WatchHistory history, long index, long term)
     {
         Keys = keys;
         Members = members;
+        History = history;
         Index = index;
         Term = term;
     }
@@ -21,14 +23,18 @@ internal sealed class StoreState
     public static StoreState Empty { get; } = new(
         SortedKeyMap<KeyRecord>.Empty,
         ImmutableSortedDictionary.Create<string, MemberInfo>(StringComparer.Ordinal),
+        WatchHistory.Empty,
         0,
         0);
 
-    /// <summary>Gets the keys, in byte order.</summary>
+    /// <summary>Gets the keys, in byte order; a leased key's payload starts with its lease (see <see cref="KeyRecord"/>).</summary>
     public SortedKeyMap<KeyRecord> Keys { get; }
 
     /// <summary>Gets the member table, by member ID.</summary>
     public ImmutableSortedDictionary<string, MemberInfo> Members { get; }
+
+    /// <summary>Gets the recent changes, for watchers.</summary>
+    public WatchHistory History { get; }
 
     /// <summary>Gets the index of the last log entry this state reflects.</summary>
     public long Index { get; }
@@ -39,15 +45,42 @@ internal sealed class StoreState
     /// <summary>Creates a state from its parts, as a snapshot stores them.</summary>
     /// <param name="keys">The keys.</param>
     /// <param name="members">The members.</param>
+    /// <param name="history">The recent changes.</param>
     /// <param name="index">The log index.</param>
     /// <param name="term">The log term.</param>
     /// <returns>The state.</returns>
-    public static StoreState Create(SortedKeyMap<KeyRecord> keys, IEnumerable<MemberInfo> members, long index, long term)
+    public static StoreState Create(SortedKeyMap<KeyRecord> keys, IEnumerable<MemberInfo> members, WatchHistory history, long index, long term)
     {
         var table = ImmutableSortedDictionary.CreateRange(
             StringComparer.Ordinal,
             members.Select(static m => KeyValuePair.Create(m.Id, m)));
-        return new(keys, table, index, term);
+        return new(keys, table, history, index, term);
+    }
+
+    /// <summary>Looks a key up.</summary>
+    /// <param name="key">The key.</param>
+    /// <returns>The key, its value and revision, or <see langword="null"/> when absent.</returns>
+    public StoredKey? Find(ReadOnlySpan<byte> key)
+        => Keys.TryGetValue(key, out var record, out var payload) ? new StoredKey(key.ToArray(), record.ValueOf(payload), record.Revision) : null;
+
+    /// <summary>Enumerates keys in byte order from the first one not less than <paramref name="start"/>.</summary>
+    /// <param name="start">Where to start.</param>
+    /// <returns>The keys, lazily.</returns>
+    public IEnumerable<StoredKey> EnumerateFrom(byte[] start)
+    {
+        foreach (var (key, payload, record) in Keys.EnumerateFrom(start))
+            yield return new StoredKey(key, record.ValueOf(payload), record.Revision);
+    }
+
+    /// <summary>Enumerates the keys that have a lease.</summary>
+    /// <returns>Each leased key with the revision its lease belongs to.</returns>
+    public IEnumerable<LeaseGrant> EnumerateLeases()
+    {
+        foreach (var (key, payload, record) in Keys.Enumerate())
+        {
+            if (record.LeaseOf(payload.Span) is { } lease)
+                yield return new LeaseGrant(key.ToArray(), record.Revision, lease);
+        }
     }
 
     /// <summary>Finds the member recorded at a Raft address.</summary>
@@ -60,7 +93,14 @@ internal sealed class StoreState
     /// <param name="index">The entry's index.</param>
     /// <param name="term">The entry's term.</param>
     /// <returns>The new state.</returns>
-    public StoreState Advance(long index, long term) => new(Keys, Members, index, term);
+    public StoreState Advance(long index, long term) => new(Keys, Members, History, index, term);
+
+    /// <summary>Returns this state with other watch history limits.</summary>
+    /// <param name="maxChanges">The most changes kept.</param>
+    /// <param name="maxBytes">The most bytes kept.</param>
+    /// <returns>The state.</returns>
+    public StoreState WithHistoryLimits(long maxChanges, long maxBytes)
+        => new(Keys, Members, History.WithLimits(maxChanges, maxBytes), Index, Term);
 
     /// <summary>Applies the commands of one log entry.</summary>
     /// <param name="commands">The commands, in order.</param>
@@ -87,12 +127,16 @@ internal sealed class StoreState
     public sealed class Builder
     {
         private readonly SortedKeyMap<KeyRecord>.Builder keys;
+        private readonly List<KeyChange> changes = [];
+        private readonly List<LeaseGrant> grants = [];
         private ImmutableSortedDictionary<string, MemberInfo> members;
+        private WatchHistory history;
 
         internal Builder(StoreState state)
         {
             keys = state.Keys.ToBuilder();
             members = state.Members;
+            history = state.History;
             Index = state.Index;
             Term = state.Term;
         }
@@ -103,6 +147,12 @@ internal sealed class StoreState
         /// <summary>Gets the term of the last log entry applied.</summary>
         public long Term { get; private set; }
 
+        /// <summary>Gets the changes the last applied entry made, or <see langword="null"/> when it changed no key.</summary>
+        public ChangeBatch? LastChanges { get; private set; }
+
+        /// <summary>Gets the leases the last applied entry granted.</summary>
+        public IReadOnlyList<LeaseGrant> LastGrants => grants;
+
         /// <summary>Moves to a log position whose entry changed nothing (a no-op or a membership entry).</summary>
         /// <param name="index">The entry's index.</param>
         /// <param name="term">The entry's term.</param>
@@ -110,6 +160,8 @@ internal sealed class StoreState
         {
             Index = index;
             Term = term;
+            LastChanges = null;
+            grants.Clear();
         }
 
         /// <summary>Applies the commands of one log entry.</summary>
@@ -123,34 +175,118 @@ internal sealed class StoreState
             if (outcomes.Length < commands.Count)
                 throw new ArgumentException("There must be room for one outcome per command.", nameof(outcomes));
 
+            changes.Clear();
+            grants.Clear();
             for (var i = 0; i < commands.Count; i++)
-            {
-                switch (commands[i])
-                {
-                    case PutCommand put:
-                        keys.Set(KeyWithPayload.Create(put.Key, put.Value), new KeyRecord(index));
-                        break;
-                    case DeleteCommand delete:
-                        keys.Remove(delete.Key);
-                        break;
-                    case SetMemberCommand setMember:
-                        members = members.SetItem(setMember.Member.Id, setMember.Member);
-                        break;
-                    case RemoveMemberCommand removeMember:
-                        members = members.Remove(removeMember.Id);
-                        break;
-                    default:
-                        throw new InvalidOperationException($"Unknown command {commands[i].GetType().Name}.");
-                }
+                outcomes[i] = Apply(commands[i], index);
 
-                outcomes[i] = new CommandOutcome(index);
-            }
-
-            Advance(index, term);
+            Index = index;
+            Term = term;
+            LastChanges = changes.Count > 0 ? new ChangeBatch(index, changes.ToArray()) : null;
+            if (LastChanges is not null)
+                history = history.Append(LastChanges);
         }
 
         /// <summary>Yields the state as it stands; the builder copies a node again before it next changes it.</summary>
         /// <returns>The state.</returns>
-        public StoreState ToImmutable() => new(keys.ToImmutable(), members, Index, Term);
+        public StoreState ToImmutable() => new(keys.ToImmutable(), members, history, Index, Term);
+
+        private CommandOutcome Apply(Command command, long index)
+        {
+            switch (command)
+            {
+                case PutCommand put:
+                    if (!put.Condition.IsSatisfiedBy(RevisionOf(put.Key)))
+                        return CommandOutcome.Failed(index, RevisionOf(put.Key));
+
+                    Put(put.Key, put.Value, put.Lease, index);
+                    break;
+                case DeleteCommand delete:
+                    if (!delete.Condition.IsSatisfiedBy(RevisionOf(delete.Key)))
+                        return CommandOutcome.Failed(index, RevisionOf(delete.Key));
+
+                    Delete(delete.Key, index);
+                    break;
+                case ExpireCommand expire:
+                    // Only the version the lease was granted with: a key written again since has a new revision.
+                    if (keys.TryGetValue(expire.Key, out var record, out _) && record.HasLease && record.Revision == expire.Revision)
+                        Delete(expire.Key, index);
+                    break;
+                case TxnCommand txn:
+                    return new CommandOutcome(index, Txn: ApplyTxn(txn, index));
+                case SetMemberCommand setMember:
+                    members = members.SetItem(setMember.Member.Id, setMember.Member);
+                    break;
+                case RemoveMemberCommand removeMember:
+                    members = members.Remove(removeMember.Id);
+                    break;
+                default:
+                    throw new InvalidOperationException($"Unknown command {command.GetType().Name}.");
+            }
+
+            return new CommandOutcome(index);
+        }
+
+        private long RevisionOf(ReadOnlySpan<byte> key) => keys.TryGetValue(key, out var record, out _) ? record.Revision : 0;
+
+        private void Put(byte[] key, byte[] value, KeyLease? lease, long index)
+        {
+            var entry = KeyWithPayload.Allocate(key.Length, (lease is null ? 0 : KeyLease.EncodedLength) + value.Length, out var keyBytes, out var payload);
+            key.CopyTo(keyBytes);
+            if (lease is { } granted)
+            {
+                granted.WriteTo(payload);
+                payload = payload[KeyLease.EncodedLength..];
+                grants.Add(new LeaseGrant(key, index, granted));
+            }
+
+            value.CopyTo(payload);
+            keys.Set(entry, new KeyRecord(index, lease is not null));
+            changes.Add(new KeyChange(KeyChangeKind.Put, entry.KeyMemory, entry.Payload[(entry.Payload.Length - value.Length)..], index));
+        }
+
+        private void Delete(byte[] key, long index)
+        {
+            if (keys.Remove(key))
+                changes.Add(new KeyChange(KeyChangeKind.Delete, key, ReadOnlyMemory<byte>.Empty, index));
+        }
+
+        private TxnResult ApplyTxn(TxnCommand txn, long index)
+        {
+            var succeeded = txn.Compares.All(Holds);
+            var steps = succeeded ? txn.Success : txn.Failure;
+            var results = new TxnOperationResult[steps.Count];
+            for (var i = 0; i < steps.Count; i++)
+            {
+                var step = steps[i];
+                switch (step.Kind)
+                {
+                    case TxnOperationKind.Put:
+                        Put(step.Key, step.Value ?? [], step.Lease, index);
+                        results[i] = new TxnOperationResult(step.Key, null, index);
+                        break;
+                    case TxnOperationKind.Delete:
+                        Delete(step.Key, index);
+                        results[i] = new TxnOperationResult(step.Key, null, index);
+                        break;
+                    default:
+                        results[i] = keys.TryGetValue(step.Key, out var record, out var payload)
+                            ? new TxnOperationResult(step.Key, record.ValueOf(payload), record.Revision)
+                            : new TxnOperationResult(step.Key, null, 0);
+                        break;
+                }
+            }
+
+            return new TxnResult(succeeded, index, results);
+        }
+
+        private bool Holds(TxnCondition compare)
+        {
+            var present = keys.TryGetValue(compare.Key, out var record, out var payload);
+            if (compare.Revision is { } revision)
+                return (present ? record.Revision : 0) == revision;
+
+            return present && record.ValueOf(payload).Span.SequenceEqual(compare.Value);
+        }
     }
 }
