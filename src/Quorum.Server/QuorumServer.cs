@@ -47,6 +47,9 @@ public static class QuorumServer
         app.UseMiddleware<LeaderForwardingMiddleware>();
         app.MapHealthRoutes();
         app.MapKeyRoutes();
+        app.MapListRoutes();
+        app.MapWatchRoutes();
+        app.MapTxnRoutes();
         app.MapClusterRoutes();
         return app;
     }

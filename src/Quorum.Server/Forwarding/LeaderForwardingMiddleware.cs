@@ -59,14 +59,14 @@ internal sealed class LeaderForwardingMiddleware(RequestDelegate next, QuorumSto
 
     /// <summary>Tells whether a request must be served by the leader.</summary>
     /// <param name="request">The request.</param>
-    /// <returns><see langword="true"/> for writes to keys and membership changes.</returns>
+    /// <returns><see langword="true"/> for writes to keys, transactions and membership changes.</returns>
     internal static bool RequiresLeader(HttpRequest request)
     {
         var path = request.Path.Value ?? string.Empty;
         return request.Method switch
         {
             "POST" or "PUT" or "DELETE" when path == "/key" || path.StartsWith("/key/", StringComparison.Ordinal) => true,
-            "POST" when path is "/raft/add" or "/raft/remove" => true,
+            "POST" when path is "/txn" or "/raft/add" or "/raft/remove" => true,
             _ => false,
         };
     }

@@ -4,9 +4,12 @@ using System.Text.Json.Serialization;
 
 namespace Quorum.Server.Http;
 
-/// <summary>The body of every error: <c>{"error":"..."}</c>.</summary>
+/// <summary>The body of every error: <c>{"error":"..."}</c>, and for 412 and 410 the revision the client needs.</summary>
 /// <param name="Error">What went wrong.</param>
-internal sealed record ErrorResponse([property: JsonPropertyName("error")] string Error);
+/// <param name="Revision">For 412 the key's current revision (0: absent); for 410 the oldest revision a watch can start from.</param>
+internal sealed record ErrorResponse(
+    [property: JsonPropertyName("error")] string Error,
+    [property: JsonPropertyName("revision"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? Revision = null);
 
 /// <summary>The answer of <c>GET /</c>.</summary>
 /// <param name="Status">Always <c>ok</c>.</param>
@@ -77,6 +80,8 @@ internal sealed record ReadIndexResponse([property: JsonPropertyName("index")] l
 [JsonSerializable(typeof(MemberResponse[]))]
 [JsonSerializable(typeof(StatusReport))]
 [JsonSerializable(typeof(ReadIndexResponse))]
+[JsonSerializable(typeof(TxnBody))]
+[JsonSerializable(typeof(TxnAnswer))]
 [JsonSourceGenerationOptions(PropertyNameCaseInsensitive = true)]
 internal sealed partial class ApiJsonContext : JsonSerializerContext
 {
@@ -89,5 +94,13 @@ internal sealed partial class ApiJsonContext : JsonSerializerContext
     {
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
         PropertyNameCaseInsensitive = true,
+    });
+
+    /// <summary>Gets a context that refuses properties it does not know, for bodies where a misspelt field would silently change the meaning (a transaction).</summary>
+    public static ApiJsonContext Strict { get; } = new(new JsonSerializerOptions
+    {
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        PropertyNameCaseInsensitive = false,
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
     });
 }

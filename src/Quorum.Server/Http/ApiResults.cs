@@ -21,11 +21,19 @@ internal static class ApiResults
     /// <param name="message">What went wrong.</param>
     /// <returns>A task that completes when the response is written.</returns>
     public static Task WriteErrorAsync(HttpContext context, int statusCode, string message)
+        => WriteErrorAsync(context, new ErrorResponse(message), statusCode);
+
+    /// <summary>Writes an error response with its full body, for middleware.</summary>
+    /// <param name="context">The request.</param>
+    /// <param name="error">The body.</param>
+    /// <param name="statusCode">The status.</param>
+    /// <returns>A task that completes when the response is written.</returns>
+    public static Task WriteErrorAsync(HttpContext context, ErrorResponse error, int statusCode)
     {
         context.Response.StatusCode = statusCode;
         if (statusCode == StatusCodes.Status503ServiceUnavailable)
             context.Response.Headers.RetryAfter = RetryAfterSeconds;
 
-        return context.Response.WriteAsJsonAsync(new ErrorResponse(message), ApiJsonContext.Api.ErrorResponse, contentType: null, context.RequestAborted);
+        return context.Response.WriteAsJsonAsync(error, ApiJsonContext.Api.ErrorResponse, contentType: null, context.RequestAborted);
     }
 }

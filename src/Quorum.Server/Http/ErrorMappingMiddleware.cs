@@ -4,8 +4,9 @@ namespace Quorum.Server.Http;
 
 /// <summary>
 /// Turns every failure into the contract's JSON error with a fitting status, so no route has to:
-/// bad input 400, absent member 404, conflict 409, oversized body 413, no leader or quorum 503
-/// (with <c>Retry-After</c>), unknown write outcome 504; and a request no route took (404, or 405
+/// bad input 400, absent member 404, conflict 409, watch history compacted 410 (with the oldest
+/// revision), failed precondition 412 (with the key's revision, in the body and in <c>ETag</c>),
+/// oversized body 413, no leader or quorum 503 (with <c>Retry-After</c>), unknown write outcome 504; and a request no route took (404, or 405
 /// for a known path) gets the same shape instead of an empty body.
 /// </summary>
 /// <param name="next">The rest of the pipeline.</param>
@@ -38,7 +39,16 @@ internal sealed partial class ErrorMappingMiddleware(RequestDelegate next, ILogg
                 LogUnexpected(context.Request.Method, context.Request.Path, e);
 
             context.Response.Clear();
-            await ApiResults.WriteErrorAsync(context, status, message);
+            long? revision = e switch
+            {
+                PreconditionFailedException failed => failed.CurrentRevision,
+                HistoryCompactedException compacted => compacted.OldestRevision,
+                _ => null,
+            };
+            if (e is PreconditionFailedException { CurrentRevision: > 0 } precondition)
+                context.Response.Headers.ETag = $"\"{precondition.CurrentRevision}\"";
+
+            await ApiResults.WriteErrorAsync(context, new ErrorResponse(message, revision), status);
         }
     }
 
@@ -50,6 +60,8 @@ internal sealed partial class ErrorMappingMiddleware(RequestDelegate next, ILogg
     {
         ApiException api => (api.StatusCode, api.Message),
         UnavailableException => (StatusCodes.Status503ServiceUnavailable, e.Message),
+        PreconditionFailedException => (StatusCodes.Status412PreconditionFailed, e.Message),
+        HistoryCompactedException => (StatusCodes.Status410Gone, e.Message),
         WriteOutcomeUnknownException => (StatusCodes.Status504GatewayTimeout, e.Message),
         MembershipException { IsUnknownMember: true } => (StatusCodes.Status404NotFound, e.Message),
         MembershipException => (StatusCodes.Status409Conflict, e.Message),

@@ -39,4 +39,41 @@ internal static class QueryParameters
             _ => throw ApiException.BadRequest($"consistency must be 'linearizable' or 'stale', not '{value}'."),
         };
     }
+
+    /// <summary>Reads <c>ttl</c>, a duration such as <c>500ms</c>, <c>30s</c>, <c>5m</c> or <c>1h</c>.</summary>
+    /// <param name="request">The request.</param>
+    /// <returns>The duration, or <see langword="null"/> when absent.</returns>
+    /// <exception cref="ApiException">The value is not a positive duration within the limit.</exception>
+    public static TimeSpan? Ttl(HttpRequest request) => Ttl(request.Query.TryGetValue("ttl", out var value) ? value.ToString() : null);
+
+    /// <summary>Parses a TTL as the API writes it.</summary>
+    /// <param name="text">The text, or <see langword="null"/>.</param>
+    /// <returns>The duration, or <see langword="null"/> when <paramref name="text"/> is.</returns>
+    /// <exception cref="ApiException">The value is not a positive duration within the limit.</exception>
+    public static TimeSpan? Ttl(string? text)
+    {
+        if (text is null)
+            return null;
+        if (!DurationText.TryParse(text, out var ttl) || ttl > QuorumStore.MaxTtl)
+            throw ApiException.BadRequest($"ttl must be a positive duration such as 500ms, 30s, 5m or 1h (at most {QuorumStore.MaxTtl.TotalDays:0} days); got '{text}'.");
+
+        return ttl;
+    }
+
+    /// <summary>Reads an optional whole-number parameter.</summary>
+    /// <param name="request">The request.</param>
+    /// <param name="name">The parameter.</param>
+    /// <param name="min">The smallest value allowed.</param>
+    /// <param name="max">The largest value allowed.</param>
+    /// <returns>The value, or <see langword="null"/> when absent.</returns>
+    /// <exception cref="ApiException">The value is not a number in range.</exception>
+    public static long? Number(HttpRequest request, string name, long min, long max)
+    {
+        if (!request.Query.TryGetValue(name, out var value))
+            return null;
+        if (!long.TryParse(value.ToString(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var number) || number < min || number > max)
+            throw ApiException.BadRequest($"{name} must be a whole number from {min} to {max}; got '{value}'.");
+
+        return number;
+    }
 }

@@ -4,7 +4,7 @@ using Quorum.Store;
 
 namespace Quorum.Server.Routes;
 
-/// <summary>The key routes: <c>POST|PUT|GET|DELETE /key/{key}</c>.</summary>
+/// <summary>The key routes: <c>POST|PUT|GET|DELETE /key/{key}</c>, with <c>If-Match</c>/<c>If-None-Match</c> preconditions and <c>?ttl=</c> leases on writes.</summary>
 internal static class KeyRoutes
 {
     /// <summary>Maps the key routes.</summary>
@@ -19,10 +19,14 @@ internal static class KeyRoutes
 
     private static async Task<IResult> SetAsync(HttpContext context, QuorumStore store)
     {
-        QueryParameters.RequireOnly(context.Request);
+        QueryParameters.RequireOnly(context.Request, "ttl");
+        var ttl = QueryParameters.Ttl(context.Request);
         var key = KeyPath.Parse(context);
+        var condition = ConditionalHeaders.Read(context.Request, allowCreateOnly: true);
         var value = await RequestBody.ReadAsync(context, store.Options.MaxValueBytes);
-        var result = await store.SetAsync(key, value, context.RequestAborted);
+        var result = condition.Kind == PreconditionKind.None && ttl is null
+            ? await store.SetAsync(key, value, context.RequestAborted)
+            : await store.SetAsync(key, value, condition, ttl, context.RequestAborted);
         return new WriteAnswer(result.Revision);
     }
 
@@ -43,7 +47,8 @@ internal static class KeyRoutes
     {
         QueryParameters.RequireOnly(context.Request);
         var key = KeyPath.Parse(context);
-        var result = await store.DeleteAsync(key, context.RequestAborted);
+        var condition = ConditionalHeaders.Read(context.Request, allowCreateOnly: false);
+        var result = await store.DeleteAsync(key, condition, context.RequestAborted);
         return new WriteAnswer(result.Revision);
     }
 }

@@ -1,0 +1,42 @@
+using System.Text;
+using System.Text.Json;
+using Quorum.Server.Http;
+using Quorum.Store;
+
+namespace Quorum.Server.Routes;
+
+/// <summary>Transactions: <c>POST /txn</c>.</summary>
+internal static class TxnRoutes
+{
+    /// <summary>Maps the transaction route.</summary>
+    /// <param name="app">The route builder.</param>
+    public static void MapTxnRoutes(this IEndpointRouteBuilder app) => app.MapPost("/txn", TxnAsync);
+
+    private static async Task<IResult> TxnAsync(HttpContext context, QuorumStore store)
+    {
+        QueryParameters.RequireOnly(context.Request);
+
+        // Values travel as base64 (a third larger), and a transaction may carry a few of the largest.
+        var limit = (int)Math.Min(int.MaxValue, Math.Max(RequestBody.MaxJsonBytes, 4L * store.Options.MaxValueBytes));
+        var bytes = await RequestBody.ReadAsync(context, limit);
+        TxnBody body;
+        try
+        {
+            body = JsonSerializer.Deserialize(bytes, ApiJsonContext.Strict.TxnBody) ?? throw TxnBody.Bad("the body is null.");
+        }
+        catch (JsonException e)
+        {
+            throw ApiException.BadRequest($"The body is not a valid transaction: {e.Message}");
+        }
+
+        var result = await store.TxnAsync(body.ToRequest(), context.RequestAborted);
+        var answer = new TxnAnswer(
+            result.Succeeded,
+            result.Revision,
+            result.Results.Select(static r => new TxnResultBody(
+                Encoding.UTF8.GetString(r.Key.Span),
+                r.Value is { } value ? Convert.ToBase64String(value.Span) : null,
+                r.Revision)).ToList());
+        return TypedResults.Json(answer, ApiJsonContext.Api.TxnAnswer);
+    }
+}
