@@ -56,7 +56,10 @@ internal sealed record WriteAnswer(
 
 /// <summary>An error body.</summary>
 /// <param name="Error">The message.</param>
-internal sealed record ErrorAnswer([property: JsonPropertyName("error")] string? Error);
+/// <param name="Revision">For 412 the key's revision; for 410 the oldest revision a watch can start from.</param>
+internal sealed record ErrorAnswer(
+    [property: JsonPropertyName("error")] string? Error,
+    [property: JsonPropertyName("revision")] long? Revision);
 
 /// <summary>The body of <c>POST /raft/add</c>.</summary>
 /// <param name="Id">The new member's ID.</param>
@@ -78,4 +81,9 @@ internal sealed record RemoveMemberRequest([property: JsonPropertyName("ID")] st
 [JsonSerializable(typeof(NodeStatus))]
 [JsonSerializable(typeof(AddMemberRequest))]
 [JsonSerializable(typeof(RemoveMemberRequest))]
+[JsonSerializable(typeof(KeyPage))]
+[JsonSerializable(typeof(TxnBody))]
+[JsonSerializable(typeof(TxnAnswer))]
+[JsonSerializable(typeof(WatchEventBody))]
+[JsonSerializable(typeof(WatchCutOffBody))]
 internal sealed partial class ClientJsonContext : JsonSerializerContext;

@@ -1,43 +1,63 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json.Serialization.Metadata;
 
 namespace Quorum.Client;
 
 /// <summary>
-/// A typed client for one Quorum node's HTTP API. Any member will do: a follower forwards writes
-/// to the leader and answers linearizable reads after checking with it.
+/// A typed client for Quorum's HTTP API. Give it any members: it sends each request to one of them,
+/// and moves on to the next when a member cannot be reached or has no leader at the moment (both
+/// mean the request was not applied). A follower forwards writes to the leader and answers
+/// linearizable reads after checking with it, so the client never needs to know the leader.
 /// </summary>
-public sealed class QuorumClient : IDisposable
+public sealed partial class QuorumClient : IDisposable
 {
+    private const int AttemptsPerEndpoint = 3;
+    private static readonly TimeSpan LongestBackoff = TimeSpan.FromSeconds(1);
+
     private readonly HttpClient http;
     private readonly bool ownsHttp;
+    private readonly Uri[] endpoints;
+    private int current;
 
-    /// <summary>Initializes a new instance of the <see cref="QuorumClient"/> class for a node's base URL.</summary>
-    /// <param name="endpoint">The node's HTTP base URL, such as <c>http://127.0.0.1:8080</c>.</param>
+    /// <summary>Initializes a new instance of the <see cref="QuorumClient"/> class for one member's base URL.</summary>
+    /// <param name="endpoint">The member's HTTP base URL, such as <c>http://127.0.0.1:8080</c>.</param>
     public QuorumClient(Uri endpoint)
-        : this(new HttpClient(new SocketsHttpHandler { UseProxy = false }) { BaseAddress = endpoint, Timeout = TimeSpan.FromSeconds(30) }, ownsHttp: true)
+        : this([endpoint])
     {
     }
 
-    /// <summary>Initializes a new instance of the <see cref="QuorumClient"/> class over an <see cref="HttpClient"/> whose <see cref="HttpClient.BaseAddress"/> is the node.</summary>
+    /// <summary>Initializes a new instance of the <see cref="QuorumClient"/> class for several members.</summary>
+    /// <param name="endpoints">The members' HTTP base URLs; any subset of the cluster will do.</param>
+    public QuorumClient(IEnumerable<Uri> endpoints)
+        : this(new HttpClient(new SocketsHttpHandler { UseProxy = false }) { Timeout = Timeout.InfiniteTimeSpan }, ownsHttp: true, endpoints)
+    {
+    }
+
+    /// <summary>Initializes a new instance of the <see cref="QuorumClient"/> class over an <see cref="HttpClient"/> whose <see cref="HttpClient.BaseAddress"/> is the member.</summary>
     /// <param name="http">The HTTP client.</param>
     public QuorumClient(HttpClient http)
-        : this(http, ownsHttp: false)
+        : this(http, ownsHttp: false, [(http ?? throw new ArgumentNullException(nameof(http))).BaseAddress ?? throw new ArgumentException("The HTTP client needs a BaseAddress.", nameof(http))])
     {
     }
 
-    private QuorumClient(HttpClient http, bool ownsHttp)
+    private QuorumClient(HttpClient http, bool ownsHttp, IEnumerable<Uri> endpoints)
     {
-        ArgumentNullException.ThrowIfNull(http);
-        ArgumentNullException.ThrowIfNull(http.BaseAddress);
+        ArgumentNullException.ThrowIfNull(endpoints);
         this.http = http;
         this.ownsHttp = ownsHttp;
+        this.endpoints = endpoints.Select(static e => e.AbsoluteUri.EndsWith('/') ? e : new Uri(e.AbsoluteUri + "/")).ToArray();
+        if (this.endpoints.Length == 0)
+            throw new ArgumentException("Give at least one endpoint.", nameof(endpoints));
     }
 
-    /// <summary>Gets the node's base URL.</summary>
-    public Uri Endpoint => http.BaseAddress!;
+    /// <summary>Gets the member the next request goes to first.</summary>
+    public Uri Endpoint => endpoints[Volatile.Read(ref current)];
+
+    /// <summary>Gets or sets how long one request may take, per attempt (watches excepted).</summary>
+    public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Builds the path of a key: every byte but unreserved ASCII is percent-encoded, so slashes and dots survive intact.</summary>
     /// <param name="key">The key.</param>
@@ -45,16 +65,7 @@ public sealed class QuorumClient : IDisposable
     public static string KeyPath(string key)
     {
         ArgumentException.ThrowIfNullOrEmpty(key);
-        var encoded = new StringBuilder("key/", key.Length * 3);
-        foreach (var b in Encoding.UTF8.GetBytes(key))
-        {
-            if (char.IsAsciiLetterOrDigit((char)b) || b is (byte)'-' or (byte)'_' or (byte)'~')
-                encoded.Append((char)b);
-            else
-                encoded.Append('%').Append(b.ToString("X2", System.Globalization.CultureInfo.InvariantCulture));
-        }
-
-        return encoded.ToString();
+        return "key/" + Escape(key);
     }
 
     /// <summary>Sets a key.</summary>
@@ -63,12 +74,8 @@ public sealed class QuorumClient : IDisposable
     /// <param name="token">Cancels the request.</param>
     /// <returns>The write's revision.</returns>
     /// <exception cref="QuorumClientException">The server refused the write, or its outcome is unknown.</exception>
-    public async Task<long> PutAsync(string key, ReadOnlyMemory<byte> value, CancellationToken token = default)
-    {
-        using var content = new ReadOnlyMemoryContent(value);
-        using var response = await http.PutAsync(KeyPath(key), content, token);
-        return (await ReadAsync(response, ClientJsonContext.Default.WriteAnswer, token)).Revision;
-    }
+    public Task<long> PutAsync(string key, ReadOnlyMemory<byte> value, CancellationToken token = default)
+        => PutAsync(key, value, PutOptions.None, token);
 
     /// <summary>Sets a key to a UTF-8 string.</summary>
     /// <param name="key">The key.</param>
@@ -76,7 +83,29 @@ public sealed class QuorumClient : IDisposable
     /// <param name="token">Cancels the request.</param>
     /// <returns>The write's revision.</returns>
     public Task<long> PutAsync(string key, string value, CancellationToken token = default)
-        => PutAsync(key, Encoding.UTF8.GetBytes(value), token);
+        => PutAsync(key, Encoding.UTF8.GetBytes(value), PutOptions.None, token);
+
+    /// <summary>Sets a key on a condition (a revision, or create only), optionally with a time to live.</summary>
+    /// <param name="key">The key.</param>
+    /// <param name="value">The value.</param>
+    /// <param name="options">The condition and TTL.</param>
+    /// <param name="token">Cancels the request.</param>
+    /// <returns>The write's revision.</returns>
+    /// <exception cref="QuorumClientException">The server refused the write (412 when the condition failed, with <see cref="QuorumClientException.Revision"/> the key's revision), or its outcome is unknown.</exception>
+    public async Task<long> PutAsync(string key, ReadOnlyMemory<byte> value, PutOptions options, CancellationToken token = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var path = options.Ttl is { } ttl ? $"{KeyPath(key)}?ttl={TxnBodies.Duration(ttl)}" : KeyPath(key);
+        using var response = await SendAsync(
+            () =>
+            {
+                var request = new HttpRequestMessage(HttpMethod.Put, path) { Content = new ReadOnlyMemoryContent(value) };
+                AddCondition(request, options.IfRevision, options.CreateOnly);
+                return request;
+            },
+            token);
+        return (await ReadAsync(response, ClientJsonContext.Default.WriteAnswer, token)).Revision;
+    }
 
     /// <summary>Reads a key.</summary>
     /// <param name="key">The key.</param>
@@ -86,7 +115,7 @@ public sealed class QuorumClient : IDisposable
     public async Task<VersionedValue?> GetAsync(string key, Consistency consistency = Consistency.Linearizable, CancellationToken token = default)
     {
         var path = consistency == Consistency.Stale ? KeyPath(key) + "?consistency=stale" : KeyPath(key);
-        using var response = await http.GetAsync(path, token);
+        using var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Get, path), token);
         if (response.StatusCode == HttpStatusCode.NotFound)
             return null;
         if (!response.IsSuccessStatusCode)
@@ -108,10 +137,81 @@ public sealed class QuorumClient : IDisposable
     /// <param name="key">The key.</param>
     /// <param name="token">Cancels the request.</param>
     /// <returns>The delete's revision.</returns>
-    public async Task<long> DeleteAsync(string key, CancellationToken token = default)
+    public Task<long> DeleteAsync(string key, CancellationToken token = default) => DeleteAsync(key, ifRevision: null, token);
+
+    /// <summary>Deletes a key if it is at a revision.</summary>
+    /// <param name="key">The key.</param>
+    /// <param name="ifRevision">The revision the key must have, or <see langword="null"/> for no condition.</param>
+    /// <param name="token">Cancels the request.</param>
+    /// <returns>The delete's revision.</returns>
+    /// <exception cref="QuorumClientException">The server refused the delete (412 when the key was at another revision), or its outcome is unknown.</exception>
+    public async Task<long> DeleteAsync(string key, long? ifRevision, CancellationToken token = default)
     {
-        using var response = await http.DeleteAsync(KeyPath(key), token);
+        var path = KeyPath(key);
+        using var response = await SendAsync(
+            () =>
+            {
+                var request = new HttpRequestMessage(HttpMethod.Delete, path);
+                AddCondition(request, ifRevision, createOnly: false);
+                return request;
+            },
+            token);
         return (await ReadAsync(response, ClientJsonContext.Default.WriteAnswer, token)).Revision;
+    }
+
+    /// <summary>Lists keys under a prefix in byte order, one page.</summary>
+    /// <param name="prefix">The prefix; empty lists every key.</param>
+    /// <param name="limit">The most keys in the page, or <see langword="null"/> for the server's default (1000).</param>
+    /// <param name="after">Start after this key: the last key of the previous page.</param>
+    /// <param name="consistency">How up to date the page must be.</param>
+    /// <param name="token">Cancels the request.</param>
+    /// <returns>The page.</returns>
+    public async Task<KeyPage> ListAsync(string prefix = "", int? limit = null, string? after = null, Consistency consistency = Consistency.Linearizable, CancellationToken token = default)
+    {
+        var query = new List<string> { "prefix=" + Uri.EscapeDataString(prefix ?? string.Empty) };
+        if (limit is { } l)
+            query.Add("limit=" + l.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        if (after is not null)
+            query.Add("after=" + Uri.EscapeDataString(after));
+        if (consistency == Consistency.Stale)
+            query.Add("consistency=stale");
+
+        var path = "keys?" + string.Join('&', query);
+        using var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Get, path), token);
+        return await ReadAsync(response, ClientJsonContext.Default.KeyPage, token);
+    }
+
+    /// <summary>Lists every key under a prefix, page by page.</summary>
+    /// <param name="prefix">The prefix.</param>
+    /// <param name="pageSize">Keys per request.</param>
+    /// <param name="consistency">How up to date each page must be.</param>
+    /// <param name="token">Cancels the listing.</param>
+    /// <returns>The keys, in byte order.</returns>
+    public async IAsyncEnumerable<KeyItem> ListAllAsync(string prefix = "", int pageSize = 1000, Consistency consistency = Consistency.Linearizable, [EnumeratorCancellation] CancellationToken token = default)
+    {
+        string? after = null;
+        while (true)
+        {
+            var page = await ListAsync(prefix, pageSize, after, consistency, token);
+            foreach (var item in page.Items)
+                yield return item;
+            if (!page.More || page.Items.Count == 0)
+                yield break;
+
+            after = page.Items[^1].Key;
+        }
+    }
+
+    /// <summary>Runs a transaction: its compares, then its success or failure operations, atomically.</summary>
+    /// <param name="request">The transaction.</param>
+    /// <param name="token">Cancels the request.</param>
+    /// <returns>Which branch ran and each operation's result.</returns>
+    public async Task<TxnResponse> TxnAsync(TxnRequest request, CancellationToken token = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var body = TxnBodies.From(request);
+        using var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Post, "txn") { Content = JsonContent.Create(body, ClientJsonContext.Default.TxnBody) }, token);
+        return (await ReadAsync(response, ClientJsonContext.Default.TxnAnswer, token)).ToResponse();
     }
 
     /// <summary>Lists the voting members.</summary>
@@ -119,16 +219,16 @@ public sealed class QuorumClient : IDisposable
     /// <returns>The members.</returns>
     public async Task<IReadOnlyList<Member>> GetMembersAsync(CancellationToken token = default)
     {
-        using var response = await http.GetAsync("raft/members", token);
+        using var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Get, "raft/members"), token);
         return await ReadAsync(response, ClientJsonContext.Default.MemberArray, token);
     }
 
-    /// <summary>Gets the node's status.</summary>
+    /// <summary>Gets the status of the member asked.</summary>
     /// <param name="token">Cancels the request.</param>
     /// <returns>The status.</returns>
     public async Task<NodeStatus> GetStatusAsync(CancellationToken token = default)
     {
-        using var response = await http.GetAsync("status", token);
+        using var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Get, "status"), token);
         return await ReadAsync(response, ClientJsonContext.Default.NodeStatus, token);
     }
 
@@ -140,7 +240,7 @@ public sealed class QuorumClient : IDisposable
     /// <returns>A task that completes when the member is part of the committed configuration.</returns>
     public async Task AddMemberAsync(string id, string raftAddress, string? httpAddress = null, CancellationToken token = default)
     {
-        using var response = await http.PostAsJsonAsync("raft/add", new AddMemberRequest(id, raftAddress, httpAddress), ClientJsonContext.Default.AddMemberRequest, token);
+        using var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Post, "raft/add") { Content = JsonContent.Create(new AddMemberRequest(id, raftAddress, httpAddress), ClientJsonContext.Default.AddMemberRequest) }, token);
         if (!response.IsSuccessStatusCode)
             throw await ErrorAsync(response, token);
     }
@@ -151,7 +251,7 @@ public sealed class QuorumClient : IDisposable
     /// <returns>A task that completes when the new configuration is committed.</returns>
     public async Task RemoveMemberAsync(string id, CancellationToken token = default)
     {
-        using var response = await http.PostAsJsonAsync("raft/remove", new RemoveMemberRequest(id), ClientJsonContext.Default.RemoveMemberRequest, token);
+        using var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Post, "raft/remove") { Content = JsonContent.Create(new RemoveMemberRequest(id), ClientJsonContext.Default.RemoveMemberRequest) }, token);
         if (!response.IsSuccessStatusCode)
             throw await ErrorAsync(response, token);
     }
@@ -162,6 +262,71 @@ public sealed class QuorumClient : IDisposable
         if (ownsHttp)
             http.Dispose();
     }
+
+    private static string Escape(string text)
+    {
+        var encoded = new StringBuilder(text.Length * 3);
+        foreach (var b in Encoding.UTF8.GetBytes(text))
+        {
+            if (char.IsAsciiLetterOrDigit((char)b) || b is (byte)'-' or (byte)'_' or (byte)'~')
+                encoded.Append((char)b);
+            else
+                encoded.Append('%').Append(b.ToString("X2", System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        return encoded.ToString();
+    }
+
+    private static void AddCondition(HttpRequestMessage request, long? ifRevision, bool createOnly)
+    {
+        if (ifRevision is { } revision)
+            request.Headers.TryAddWithoutValidation("If-Match", $"\"{revision}\"");
+        else if (createOnly)
+            request.Headers.TryAddWithoutValidation("If-None-Match", "*");
+    }
+
+    // A request that never reached a member (it could not be connected to), or that a member
+    // refused with 503 (no leader, no quorum: nothing applied), goes to the next member. Anything
+    // else, a 504 above all, is the answer.
+    private async Task<HttpResponseMessage> SendAsync(Func<HttpRequestMessage> build, CancellationToken token, HttpCompletionOption completion = HttpCompletionOption.ResponseContentRead, bool timeout = true)
+    {
+        var attempts = endpoints.Length * AttemptsPerEndpoint;
+        var backoff = TimeSpan.FromMilliseconds(50);
+        for (var attempt = 1; ; attempt++)
+        {
+            var index = Volatile.Read(ref current);
+            using var request = build();
+            request.RequestUri = new Uri(endpoints[index], request.RequestUri!.OriginalString);
+            using var perAttempt = CancellationTokenSource.CreateLinkedTokenSource(token);
+            if (timeout)
+                perAttempt.CancelAfter(RequestTimeout);
+
+            HttpResponseMessage response;
+            try
+            {
+                response = await http.SendAsync(request, completion, perAttempt.Token);
+            }
+            catch (HttpRequestException e) when (e.HttpRequestError == HttpRequestError.ConnectionError && attempt < attempts)
+            {
+                MoveOn(index);
+                continue;
+            }
+            catch (OperationCanceledException) when (!token.IsCancellationRequested)
+            {
+                throw new QuorumClientException(HttpStatusCode.GatewayTimeout, $"{endpoints[index]} did not answer within {RequestTimeout.TotalSeconds:0.###}s; a write's outcome is unknown.");
+            }
+
+            if (response.StatusCode != HttpStatusCode.ServiceUnavailable || attempt >= attempts)
+                return response;
+
+            response.Dispose();
+            MoveOn(index);
+            await Task.Delay(backoff, token);
+            backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, LongestBackoff.Ticks));
+        }
+    }
+
+    private void MoveOn(int failed) => Interlocked.CompareExchange(ref current, (failed + 1) % endpoints.Length, failed);
 
     private static async Task<T> ReadAsync<T>(HttpResponseMessage response, JsonTypeInfo<T> type, CancellationToken token)
     {
@@ -175,16 +340,18 @@ public sealed class QuorumClient : IDisposable
     private static async Task<QuorumClientException> ErrorAsync(HttpResponseMessage response, CancellationToken token)
     {
         string message;
+        long? revision = null;
         try
         {
-            message = (await response.Content.ReadFromJsonAsync(ClientJsonContext.Default.ErrorAnswer, token))?.Error
-                ?? $"HTTP {(int)response.StatusCode}";
+            var error = await response.Content.ReadFromJsonAsync(ClientJsonContext.Default.ErrorAnswer, token);
+            message = error?.Error ?? $"HTTP {(int)response.StatusCode}";
+            revision = error?.Revision;
         }
         catch (System.Text.Json.JsonException)
         {
             message = $"HTTP {(int)response.StatusCode} {response.ReasonPhrase}";
         }
 
-        return new QuorumClientException(response.StatusCode, message);
+        return new QuorumClientException(response.StatusCode, message, revision);
     }
 }
