@@ -35,6 +35,8 @@ internal sealed class ServeSettings
         ("--max-value-size", "MAX_VALUE_SIZE", "1MiB", "largest value accepted (bytes, or with KiB/MiB suffix)"),
         ("--election-timeout", "ELECTION_TIMEOUT", "300ms", "shortest election timeout; the longest is twice it"),
         ("--group-commit-wait", "GROUP_COMMIT_WAIT", "2ms", "under load, how long the next batch of writes may wait for more (0 turns it off)"),
+        ("--watch-history", "WATCH_HISTORY", "10000", "recent changes kept for watchers that start from a past revision or reconnect"),
+        ("--watch-history-size", "WATCH_HISTORY_SIZE", "64MiB", "most bytes of keys and values the watch history keeps"),
         ("--log-level", "LOG_LEVEL", "info", "debug, info, warning or error"),
     ];
 
@@ -129,6 +131,8 @@ internal sealed class ServeSettings
                 MaxValueBytes = (int)ParseSize(Get("--max-value-size") ?? "1MiB", Source("--max-value-size"), MaxValueSize),
                 ElectionTimeout = ParseDuration(Get("--election-timeout") ?? "300ms", Source("--election-timeout")),
                 GroupCommitWait = ParseWait(Get("--group-commit-wait") ?? "2ms", Source("--group-commit-wait")),
+                WatchHistoryChanges = ParseCount(Get("--watch-history") ?? "10000", Source("--watch-history"), allowZero: true),
+                WatchHistoryBytes = ParseSize(Get("--watch-history-size") ?? "64MiB", Source("--watch-history-size"), MaxSnapshotLogSize),
                 SkipReadBarrier = environment(PlantedBugVariable) == "1",
             };
 
@@ -163,10 +167,10 @@ internal sealed class ServeSettings
             : throw new ConfigurationException($"{source} '{text}' is not an IP address (use 0.0.0.0 to bind every interface).");
     }
 
-    private static long ParseCount(string text, string source)
-        => long.TryParse(text.Replace("_", string.Empty, StringComparison.Ordinal), NumberStyles.None, CultureInfo.InvariantCulture, out var count) && count >= 1
+    private static long ParseCount(string text, string source, bool allowZero = false)
+        => long.TryParse(text.Replace("_", string.Empty, StringComparison.Ordinal), NumberStyles.None, CultureInfo.InvariantCulture, out var count) && count >= (allowZero ? 0 : 1)
             ? count
-            : throw new ConfigurationException($"{source} '{text}' is not a positive whole number.");
+            : throw new ConfigurationException($"{source} '{text}' is not a {(allowZero ? "whole number" : "positive whole number")}.");
 
     private static long ParseSize(string text, string source, long max)
     {
