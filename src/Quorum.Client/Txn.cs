@@ -78,4 +78,7 @@ public sealed record TxnResponse(bool Succeeded, long Revision, IReadOnlyList<Tx
 /// <param name="Key">The key.</param>
 /// <param name="Value">A get's value, or <see langword="null"/> (absent, or not a get).</param>
 /// <param name="Revision">A get's revision (0: absent); the transaction's revision for a put or delete.</param>
-public sealed record TxnResult(string Key, byte[]? Value, long Revision);
+public sealed record TxnResult(
+    [property: System.Text.Json.Serialization.JsonPropertyName("key")] string Key,
+    [property: System.Text.Json.Serialization.JsonPropertyName("value")] byte[]? Value,
+    [property: System.Text.Json.Serialization.JsonPropertyName("revision")] long Revision);

@@ -11,7 +11,30 @@ public sealed class LinearizabilityCheckerTests
     private static Operation Read(int process, string? value, long invoke, long complete, OperationStatus status = OperationStatus.Ok, string key = "k")
         => new(process, OperationKind.Read, key, value, status, invoke, complete, "n1");
 
+    private static Operation Cas(int process, string? expected, string value, long invoke, long complete, OperationStatus status = OperationStatus.Ok)
+        => new(process, OperationKind.Cas, "k", value, status, invoke, complete, "n1", Expected: expected);
+
+    private static Operation CasRefused(int process, string? expected, string value, long invoke, long complete)
+        => new(process, OperationKind.CasFailed, "k", value, OperationStatus.Ok, invoke, complete, "n1", Expected: expected);
+
     private static Verdict VerdictOf(params Operation[] history) => LinearizabilityChecker.CheckKey("k", history).Verdict;
+
+    [Fact]
+    public void A_compare_and_set_steps_only_from_its_expected_value_and_a_refusal_only_from_another()
+    {
+        Assert.Equal(Verdict.Linearizable, VerdictOf(Write(1, "a", 0, 1), Cas(2, "a", "b", 2, 3), Read(3, "b", 4, 5)));
+        Assert.Equal(Verdict.Linearizable, VerdictOf(Cas(2, null, "a", 0, 1), CasRefused(3, null, "x", 2, 3), Read(3, "a", 4, 5)));
+        Assert.Equal(Verdict.Violation, VerdictOf(Write(1, "a", 0, 1), Write(1, "c", 2, 3), Cas(2, "a", "b", 4, 5)));
+        Assert.Equal(Verdict.Violation, VerdictOf(Write(1, "a", 0, 1), CasRefused(2, "a", "b", 2, 3)));
+    }
+
+    [Fact]
+    public void Two_compare_and_sets_from_one_value_cannot_both_apply()
+        => Assert.Equal(Verdict.Violation, VerdictOf(Write(1, "a", 0, 1), Cas(2, "a", "b", 2, 10), Cas(3, "a", "c", 2, 10), Read(4, "b", 11, 12), Read(4, "c", 13, 14)));
+
+    [Fact]
+    public void A_refusal_can_be_explained_by_a_write_of_unknown_outcome_no_read_saw()
+        => Assert.Equal(Verdict.Linearizable, VerdictOf(Write(1, "a", 0, 1), Write(2, "b", 2, 3, OperationStatus.Info), CasRefused(3, "a", "c", 4, 5)));
 
     [Fact]
     public void A_sequential_history_is_linearizable()

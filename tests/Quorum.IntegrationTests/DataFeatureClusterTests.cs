@@ -15,6 +15,31 @@ public sealed class DataFeatureClusterTests(ITestOutputHelper output)
         => new([.. new[] { first }.Concat(cluster.Nodes.Where(n => n != first)).Select(n => new Uri(n.HttpUrl))]);
 
     [Fact]
+    public async Task Conditional_writes_transactions_and_listings_sent_to_a_follower_are_served_as_by_the_leader()
+    {
+        await using var cluster = await TestCluster.StartAsync(3, output);
+        var leader = await cluster.WaitForLeaderAsync(Timeout);
+        var follower = cluster.Nodes.First(n => n != leader).Client;
+
+        var created = await follower.PutAsync("svc/a", Encoding.UTF8.GetBytes("1"), new PutOptions(CreateOnly: true));
+        var refused = await Assert.ThrowsAsync<QuorumClientException>(() => follower.PutAsync("svc/a", Encoding.UTF8.GetBytes("2"), new PutOptions(CreateOnly: true)));
+        Assert.Equal((true, created), (refused.IsPreconditionFailed, refused.Revision!.Value));
+
+        var txn = await follower.TxnAsync(new TxnRequest(
+            [TxnCompare.RevisionIs("svc/a", created)],
+            [TxnOperation.Put("svc/b", Encoding.UTF8.GetBytes("2")), TxnOperation.Delete("svc/a"), TxnOperation.Get("svc/b")],
+            []));
+        Assert.True(txn.Succeeded);
+        Assert.Equal("2", Encoding.UTF8.GetString(txn.Results[2].Value!));
+
+        // A linearizable listing on a follower reflects the transaction it just acknowledged.
+        var page = await follower.ListAsync("svc/");
+        Assert.Equal(["svc/b"], page.Items.Select(i => i.Key));
+        Assert.True(page.Revision >= txn.Revision);
+        Assert.Equal(txn.Revision, (await leader.Client.GetAsync("svc/b"))!.Revision);
+    }
+
+    [Fact]
     public async Task Eight_clients_incrementing_one_counter_by_compare_and_set_200_times_each_end_at_exactly_1600_across_a_leader_kill()
     {
         const int Clients = 8;

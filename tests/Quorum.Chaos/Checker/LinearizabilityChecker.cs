@@ -30,8 +30,10 @@ public sealed record KeyResult(string Key, Verdict Verdict, int Operations, stri
 /// <remarks>
 /// Operations that certainly failed are dropped. A write whose outcome is unknown may take effect at
 /// any time after its invocation, or never: it is kept with no deadline when some read saw its value,
-/// and dropped otherwise (unobserved, it could have happened last, where it changes nothing). Values
-/// are assumed unique per write, which the workloads guarantee.
+/// and dropped otherwise (unobserved, it could have happened last, where it changes nothing), unless
+/// the key has refused compare-and-sets: a refusal observes that the value changed, possibly by that
+/// write, so then every unknown write is kept. A compare-and-set steps only from its expected value;
+/// a refused one only from any other. Values are assumed unique per write, which the workloads guarantee.
 /// </remarks>
 public static class LinearizabilityChecker
 {
@@ -60,11 +62,13 @@ public static class LinearizabilityChecker
         var observed = operations
             .Where(static op => op is { Kind: OperationKind.Read, Status: OperationStatus.Ok, Value: not null })
             .Select(static op => op.Value!)
+            .Concat(operations.Where(static op => op is { Kind: OperationKind.Cas or OperationKind.CasFailed, Status: OperationStatus.Ok, Expected: not null }).Select(static op => op.Expected!))
             .ToHashSet(StringComparer.Ordinal);
+        var refusals = operations.Any(static op => op is { Kind: OperationKind.CasFailed, Status: OperationStatus.Ok });
 
         var ops = operations
             .Where(op => op.Status == OperationStatus.Ok
-                || (op is { Status: OperationStatus.Info, Kind: OperationKind.Write } && op.Value is not null && observed.Contains(op.Value)))
+                || (op is { Status: OperationStatus.Info, Kind: OperationKind.Write or OperationKind.Cas } && op.Value is not null && (refusals || observed.Contains(op.Value))))
             .ToArray();
 
         var search = new Search(ops, stepBudget);
@@ -88,6 +92,7 @@ public static class LinearizabilityChecker
         // Register values as small integers: 0 is "absent".
         private readonly int[] written;
         private readonly int[] read;
+        private readonly int[] expected;
 
         private int deepest = -1;
         private int deepestPending = -1;
@@ -102,16 +107,18 @@ public static class LinearizabilityChecker
             time = new long[events];
             written = new int[ops.Length];
             read = new int[ops.Length];
+            expected = new int[ops.Length];
 
             var values = new Dictionary<string, int>(StringComparer.Ordinal);
             int Intern(string? value) => value is null ? 0 : values.TryGetValue(value, out var id) ? id : values[value] = values.Count + 1;
 
             for (var i = 0; i < ops.Length; i++)
             {
-                if (ops[i].Kind == OperationKind.Write)
-                    written[i] = Intern(ops[i].Value);
-                else
+                if (ops[i].Kind == OperationKind.Read)
                     read[i] = Intern(ops[i].Value);
+                else
+                    written[i] = Intern(ops[i].Value);
+                expected[i] = Intern(ops[i].Expected);
 
                 time[Call(i)] = ops[i].Invoke;
                 time[Return(i)] = ops[i].Status == OperationStatus.Info ? long.MaxValue : ops[i].Complete;
@@ -229,14 +236,21 @@ public static class LinearizabilityChecker
 
         private bool TryStep(int op, int state, out int newState)
         {
-            if (ops[op].Kind == OperationKind.Write)
+            switch (ops[op].Kind)
             {
-                newState = written[op];
-                return true;
+                case OperationKind.Write:
+                    newState = written[op];
+                    return true;
+                case OperationKind.Cas:
+                    newState = written[op];
+                    return state == expected[op];
+                case OperationKind.CasFailed:
+                    newState = state;
+                    return state != expected[op];
+                default:
+                    newState = state;
+                    return read[op] == state;
             }
-
-            newState = state;
-            return read[op] == state;
         }
 
         private void Lift(int op)

@@ -11,6 +11,12 @@ public enum OperationKind
 
     /// <summary>Write a unique value to a key.</summary>
     Write,
+
+    /// <summary>Compare-and-set that applied (or whose outcome is unknown): the key held <see cref="Operation.Expected"/>, and now holds <see cref="Operation.Value"/>.</summary>
+    Cas,
+
+    /// <summary>Compare-and-set refused with 412: the key did not hold <see cref="Operation.Expected"/>; nothing changed.</summary>
+    CasFailed,
 }
 
 /// <summary>How an operation ended, as the client saw it.</summary>
@@ -41,6 +47,7 @@ public enum OperationStatus
 /// <param name="Complete">When its answer came.</param>
 /// <param name="Node">The node it was sent to.</param>
 /// <param name="Error">What went wrong, for operations that did not end <see cref="OperationStatus.Ok"/>.</param>
+/// <param name="Expected">For a compare-and-set, the value the key had to hold (<see langword="null"/>: absent).</param>
 public sealed record Operation(
     int Process,
     OperationKind Kind,
@@ -50,10 +57,11 @@ public sealed record Operation(
     long Invoke,
     long Complete,
     string Node,
-    string? Error = null)
+    string? Error = null,
+    string? Expected = null)
 {
     /// <summary>Formats the operation for a report.</summary>
     /// <returns>One line.</returns>
     public override string ToString()
-        => $"{Invoke / 1000.0,10:0.0}..{Complete / 1000.0,-10:0.0}ms p{Process,-3} {Kind,-5} {Key} {(Kind == OperationKind.Read ? "-> " : "<- ")}{Value ?? "(absent)"} [{Status}{(Error is null ? string.Empty : ": " + Error)}] via {Node}";
+        => $"{Invoke / 1000.0,10:0.0}..{Complete / 1000.0,-10:0.0}ms p{Process,-3} {Kind,-5} {Key} {(Kind is OperationKind.Cas or OperationKind.CasFailed ? $"if {Expected ?? "(absent)"} " : string.Empty)}{(Kind == OperationKind.Read ? "-> " : "<- ")}{Value ?? "(absent)"} [{Status}{(Error is null ? string.Empty : ": " + Error)}] via {Node}";
 }

@@ -4,8 +4,11 @@ using Quorum.Chaos.Cluster;
 namespace Quorum.Chaos.Workloads;
 
 /// <summary>
-/// Workload (a), registers: concurrent clients write unique values to, and read, a handful of keys,
-/// each request through a random node, with the default (linearizable) reads.
+/// Workload (a), registers: concurrent clients write unique values to, read, and compare-and-set a
+/// handful of keys, each request through a random node, with the default (linearizable) reads. A
+/// compare-and-set reads the key (value and revision), then writes a new unique value on the
+/// condition that the key is still at that revision (<c>If-Match</c>, or <c>If-None-Match: *</c>
+/// when it was absent).
 /// </summary>
 internal static class RegisterWorkload
 {
@@ -22,10 +25,20 @@ internal static class RegisterWorkload
                 var key = KeyPrefix + random.Next(keys).ToString(CultureInfo.InvariantCulture);
                 try
                 {
-                    if (random.Next(2) == 0)
-                        await operations.WriteAsync(process, node.Id, node.HttpUrl, key, $"p{process}-{n}", token);
-                    else
-                        await operations.ReadAsync(process, node.Id, node.HttpUrl, key, token);
+                    switch (random.Next(3))
+                    {
+                        case 0:
+                            await operations.WriteAsync(process, node.Id, node.HttpUrl, key, $"p{process}-{n}", token);
+                            break;
+                        case 1:
+                            await operations.ReadAsync(process, node.Id, node.HttpUrl, key, token);
+                            break;
+                        default:
+                            var (read, revision) = await operations.ReadWithRevisionAsync(process, node.Id, node.HttpUrl, key, token);
+                            if (read.Status == History.OperationStatus.Ok)
+                                await operations.CompareAndSetAsync(process, node.Id, node.HttpUrl, key, read.Value, revision, $"p{process}-{n}c", token);
+                            break;
+                    }
 
                     await Task.Delay(random.Next(0, 5), token);
                 }
