@@ -196,13 +196,13 @@ internal sealed class StoreState
             switch (command)
             {
                 case PutCommand put:
-                    if (!put.Condition.IsSatisfiedBy(RevisionOf(put.Key)))
+                    if (put.Condition.Kind != PreconditionKind.None && !put.Condition.IsSatisfiedBy(RevisionOf(put.Key)))
                         return CommandOutcome.Failed(index, RevisionOf(put.Key));
 
                     Put(put.Key, put.Value, put.Lease, index);
                     break;
                 case DeleteCommand delete:
-                    if (!delete.Condition.IsSatisfiedBy(RevisionOf(delete.Key)))
+                    if (delete.Condition.Kind != PreconditionKind.None && !delete.Condition.IsSatisfiedBy(RevisionOf(delete.Key)))
                         return CommandOutcome.Failed(index, RevisionOf(delete.Key));
 
                     Delete(delete.Key, index);
