@@ -9,7 +9,7 @@ internal static class ExitCodes
     /// <summary>Bad configuration, or an unusable data directory.</summary>
     public const int BadConfiguration = 1;
 
-    /// <summary>A client command failed: the server refused the request (bad input, a value too large).</summary>
+    /// <summary>A client command failed: the server refused the request (bad input, a value too large, a watch older than the history).</summary>
     public const int Failed = 1;
 
     /// <summary>A usage error: the command line itself is wrong.</summary>

@@ -8,7 +8,7 @@ var usage = $"""
 
     commands:
       serve      run a node (see 'quorum serve --help')
-      get, put, del
+      get, put, del, ls, watch
                  read and write a cluster (below)
       help       show this text
 

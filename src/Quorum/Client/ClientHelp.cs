@@ -17,8 +17,17 @@ internal static class ClientHelp
                      after the write is applied
           del KEY [--if-revision N]
                      delete KEY (an absent key is not an error); print the revision
+          ls [PREFIX] [--limit N] [--after KEY] [--stale] [--values] [--json]
+                     list the keys under PREFIX in byte order, one per line: KEY<tab>REVISION, plus
+                     <tab>VALUE with --values; or {"key":K,"value":BASE64,"revision":N} with --json.
+                     Every key unless --limit; --after starts after KEY
+          watch [PREFIX] [--from N] [--json]
+                     print each change under PREFIX from revision N (default: from now on), one per
+                     line: REVISION<tab>put<tab>KEY<tab>VALUE or REVISION<tab>delete<tab>KEY, or the
+                     event's JSON with --json; until Ctrl-C (exit 0)
 
-        Put '--' before a key or value that starts with '-'.
+        Values are shown as text when they are UTF-8 without control characters, else as
+        base64:<base64>. Put '--' before a key or value that starts with '-'.
 
         exit codes of the client commands:
           0  done
