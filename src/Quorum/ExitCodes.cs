@@ -9,7 +9,7 @@ internal static class ExitCodes
     /// <summary>Bad configuration, or an unusable data directory.</summary>
     public const int BadConfiguration = 1;
 
-    /// <summary>A client command failed: the server refused the request (bad input, a value too large, a watch older than the history).</summary>
+    /// <summary>A client command failed: the server refused the request (bad input, a value too large, a watch older than the history), or the input was malformed.</summary>
     public const int Failed = 1;
 
     /// <summary>A usage error: the command line itself is wrong.</summary>
@@ -20,6 +20,9 @@ internal static class ExitCodes
 
     /// <summary><c>put</c> or <c>del</c>: the key did not meet the condition (<c>--if-revision</c>, <c>--create</c>); nothing changed.</summary>
     public const int PreconditionFailed = 4;
+
+    /// <summary><c>txn</c>: a compare did not hold, so the failure branch ran.</summary>
+    public const int CompareFailed = 5;
 
     /// <summary>A write was not confirmed in time (504), or the connection broke mid-request: it may or may not have been applied.</summary>
     public const int OutcomeUnknown = 6;

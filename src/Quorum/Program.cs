@@ -8,7 +8,7 @@ var usage = $"""
 
     commands:
       serve      run a node (see 'quorum serve --help')
-      get, put, del, ls, watch
+      get, put, del, ls, watch, txn
                  read and write a cluster (below)
       help       show this text
 

@@ -25,16 +25,20 @@ internal static class ClientHelp
                      print each change under PREFIX from revision N (default: from now on), one per
                      line: REVISION<tab>put<tab>KEY<tab>VALUE or REVISION<tab>delete<tab>KEY, or the
                      event's JSON with --json; until Ctrl-C (exit 0)
+          txn [FILE|-]
+                     run the transaction in FILE (or standard input), written as the HTTP API's JSON:
+                     {"compare":[...],"success":[...],"failure":[...]}; print the answer's JSON
 
         Values are shown as text when they are UTF-8 without control characters, else as
         base64:<base64>. Put '--' before a key or value that starts with '-'.
 
         exit codes of the client commands:
-          0  done
-          1  the server refused the request (its message is printed)
+          0  done (txn: every compare held)
+          1  the server refused the request (its message is printed), or the input file is malformed
           2  usage error
           3  get: the key is absent
           4  put/del: the condition failed (the key's current revision is printed); nothing changed
+          5  txn: a compare failed, so the failure branch ran
           6  the outcome is unknown: a write was not confirmed in time, or the connection broke
           7  no member could be reached, or none had a leader: nothing changed; try again
           130 interrupted (Ctrl-C) before the answer came; a write may or may not have been applied

@@ -3,13 +3,13 @@ using System.Runtime.InteropServices;
 namespace Quorum.Client;
 
 /// <summary>
-/// Runs the client verbs (<c>get</c>, <c>put</c>, <c>del</c>, <c>ls</c>, <c>watch</c>):
+/// Runs the client verbs (<c>get</c>, <c>put</c>, <c>del</c>, <c>ls</c>, <c>watch</c>, <c>txn</c>):
 /// parses the verb's command line, connects to the members, runs it until done or Ctrl-C, and turns
 /// what the server refused into a message on standard error and an exit code (see <see cref="ExitCodes"/>).
 /// </summary>
 internal static class ClientVerbs
 {
-    private static readonly ClientVerb[] Verbs = [GetVerb.Definition, PutVerb.Definition, DeleteVerb.Definition, ListVerb.Definition, WatchVerb.Definition];
+    private static readonly ClientVerb[] Verbs = [GetVerb.Definition, PutVerb.Definition, DeleteVerb.Definition, ListVerb.Definition, WatchVerb.Definition, TxnVerb.Definition];
 
     /// <summary>Finds a verb by name.</summary>
     /// <param name="name">The name, such as <c>get</c>.</param>
@@ -66,6 +66,11 @@ internal static class ClientVerbs
         {
             // Standard output or input failed, such as a pipe whose reader has gone (quorum ls | head).
             await console.Error.WriteLineAsync($"quorum: {e.Message}");
+            return ExitCodes.Failed;
+        }
+        catch (InputException e)
+        {
+            await console.Error.WriteLineAsync($"quorum: {verb.Name}: {e.Message}");
             return ExitCodes.Failed;
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
