@@ -70,7 +70,7 @@ internal sealed class VerbArguments
             }
             else
             {
-                throw new UsageException($"{verb}: unknown flag '{name}'");
+                throw new UsageException($"{verb}: unknown option '{name}'");
             }
 
             if (!flags.TryAdd(name, value))
