@@ -1,0 +1,42 @@
+using System.Text.Json;
+
+namespace Quorum.Client;
+
+/// <summary>
+/// <c>quorum txn [FILE|-]</c>: runs the transaction written in FILE (or standard input, when
+/// <c>-</c> or left out) as the contract's JSON, and prints the answer as the contract's JSON on one
+/// line: <c>{"succeeded":bool,"revision":R,"results":[{"key":K,"value":BASE64|null,"revision":N}]}</c>.
+/// Exit code 0 when every compare held (the success branch ran), 5 when one did not (the failure branch ran).
+/// </summary>
+internal static class TxnVerb
+{
+    /// <summary>Gets the verb.</summary>
+    public static ClientVerb Definition { get; } = new("txn", [], [], RunAsync);
+
+    private static async Task<int> RunAsync(VerbArguments arguments, ClientSession session, CancellationToken token)
+    {
+        arguments.ExpectArguments(0, 1);
+        byte[] json;
+        if (arguments.Argument(0) is { } file and not "-")
+        {
+            try
+            {
+                json = await File.ReadAllBytesAsync(file, token);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new InputException($"cannot read {file}: {e.Message}");
+            }
+        }
+        else
+        {
+            json = await session.Console.ReadInputAsync(token);
+        }
+
+        var request = TxnInputReader.Read(json);
+        var response = await TxnSender.SendAsync(session.Endpoints, request, token);
+        var answer = new TxnAnswerLine(response.Succeeded, response.Revision, response.Results.Select(static r => new TxnResultLine(r.Key, r.Value, r.Revision)).ToList());
+        await session.Console.Out.WriteLineAsync(JsonSerializer.Serialize(answer, CliJson.Output.TxnAnswerLine));
+        return response.Succeeded ? ExitCodes.Success : ExitCodes.CompareFailed;
+    }
+}
