@@ -313,7 +313,7 @@ public sealed partial class QuorumClient : IDisposable
             }
             catch (OperationCanceledException) when (!token.IsCancellationRequested)
             {
-                throw new QuorumClientException(HttpStatusCode.GatewayTimeout, $"{endpoints[index]} did not answer within {RequestTimeout.TotalSeconds:0.###}s; a write's outcome is unknown.");
+                throw new QuorumClientException(HttpStatusCode.GatewayTimeout, $"{endpoints[index]} did not answer within {RequestTimeout.TotalSeconds:0.###}s; if the request was a write, its outcome is unknown.");
             }
 
             if (response.StatusCode != HttpStatusCode.ServiceUnavailable || attempt >= attempts)

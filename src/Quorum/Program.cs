@@ -1,5 +1,5 @@
 using Quorum;
-using Quorum.Client;
+using Quorum.Cli;
 using Quorum.Serve;
 using Quorum.Store;
 

@@ -66,9 +66,13 @@ internal sealed partial class ErrorMappingMiddleware(RequestDelegate next, ILogg
         MembershipException { IsUnknownMember: true } => (StatusCodes.Status404NotFound, e.Message),
         MembershipException => (StatusCodes.Status409Conflict, e.Message),
         BadHttpRequestException bad => (bad.StatusCode, bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? "The request body is larger than the limit." : bad.Message),
-        ArgumentException => (StatusCodes.Status400BadRequest, e.Message),
+        ArgumentException argument => (StatusCodes.Status400BadRequest, WithoutParameterName(argument)),
         _ => (StatusCodes.Status500InternalServerError, "Internal error: " + e.Message),
     };
+
+    // .NET appends " (Parameter 'name')" to the message; the name means nothing to an API user.
+    private static string WithoutParameterName(ArgumentException e)
+        => e.ParamName is { } name ? e.Message.Replace($" (Parameter '{name}')", string.Empty, StringComparison.Ordinal) : e.Message;
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Unexpected failure serving {Method} {Path}")]
     private partial void LogUnexpected(string method, string path, Exception exception);

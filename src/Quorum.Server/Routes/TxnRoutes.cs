@@ -26,7 +26,7 @@ internal static class TxnRoutes
         }
         catch (JsonException e)
         {
-            throw ApiException.BadRequest($"The body is not a valid transaction: {e.Message}");
+            throw ApiException.BadRequest(Describe(e));
         }
 
         var result = await store.TxnAsync(body.ToRequest(), context.RequestAborted);
@@ -38,5 +38,18 @@ internal static class TxnRoutes
                 r.Value is { } value ? Convert.ToBase64String(value.Span) : null,
                 r.Revision)).ToList());
         return TypedResults.Json(answer, ApiJsonContext.Api.TxnAnswer);
+    }
+
+    // The serializer names its own types in its messages; say what is wrong in the API's terms.
+    private static string Describe(JsonException e)
+    {
+        var where = string.IsNullOrEmpty(e.Path) || e.Path == "$" ? "the body" : e.Path.TrimStart('$', '.');
+        var unknown = System.Text.RegularExpressions.Regex.Match(e.Message, "The JSON property '([^']*)' could not be mapped");
+        if (unknown.Success && where.EndsWith(unknown.Groups[1].Value, StringComparison.Ordinal))
+            where = where[..^unknown.Groups[1].Value.Length].TrimEnd('.') is { Length: > 0 } parent ? parent : "the body";
+
+        return unknown.Success
+            ? $"The body is not a valid transaction: unknown property '{unknown.Groups[1].Value}' in {where}. A transaction has compare, success and failure; a compare has key and revision or value; an operation is put (key, value, ttl), delete (key) or get (key)."
+            : $"The body is not a valid transaction: malformed JSON or a wrong type in {where}.";
     }
 }

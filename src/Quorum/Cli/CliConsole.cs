@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace Quorum.Client;
+namespace Quorum.Cli;
 
 /// <summary>
 /// The standard streams of a client verb: bytes in and out for values, and UTF-8 text (no byte

@@ -1,7 +1,8 @@
 using System.Text;
+using Quorum.Client;
 using Quorum.Server.Http;
 
-namespace Quorum.Client;
+namespace Quorum.Cli;
 
 /// <summary>
 /// <c>quorum put KEY [VALUE|-] [--if-revision N | --create] [--ttl D]</c>: sets a key to VALUE

@@ -1,7 +1,8 @@
 using System.Text.Json;
+using Quorum.Client;
 using Quorum.Server.Http;
 
-namespace Quorum.Client;
+namespace Quorum.Cli;
 
 /// <summary>
 /// Reads a transaction written as the contract's JSON (values in base64, TTLs such as <c>30s</c>)

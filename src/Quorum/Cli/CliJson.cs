@@ -2,7 +2,7 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace Quorum.Client;
+namespace Quorum.Cli;
 
 /// <summary>A key as <c>ls --json</c> prints it, one per line: the contract's listing item.</summary>
 /// <param name="Key">The key.</param>

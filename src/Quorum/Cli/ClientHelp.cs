@@ -1,4 +1,4 @@
-namespace Quorum.Client;
+namespace Quorum.Cli;
 
 /// <summary>The help text of the client verbs: what each prints, and what the exit codes mean.</summary>
 internal static class ClientHelp

@@ -1,7 +1,8 @@
 using System.Globalization;
 using System.Text.Json;
+using Quorum.Client;
 
-namespace Quorum.Client;
+namespace Quorum.Cli;
 
 /// <summary>
 /// <c>quorum watch [PREFIX] [--from N] [--json]</c>: prints every change under a prefix as it

@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace Quorum.Client;
+namespace Quorum.Cli;
 
 /// <summary>
 /// <c>quorum txn [FILE|-]</c>: runs the transaction written in FILE (or standard input, when
@@ -34,7 +34,7 @@ internal static class TxnVerb
         }
 
         var request = TxnInputReader.Read(json);
-        var response = await TxnSender.SendAsync(session.Endpoints, request, token);
+        var response = await session.Client.TxnAsync(request, token);
         var answer = new TxnAnswerLine(response.Succeeded, response.Revision, response.Results.Select(static r => new TxnResultLine(r.Key, r.Value, r.Revision)).ToList());
         await session.Console.Out.WriteLineAsync(JsonSerializer.Serialize(answer, CliJson.Output.TxnAnswerLine));
         return response.Succeeded ? ExitCodes.Success : ExitCodes.CompareFailed;

@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
+using Quorum.Client;
 
-namespace Quorum.Client;
+namespace Quorum.Cli;
 
 /// <summary>
 /// Runs the client verbs (<c>get</c>, <c>put</c>, <c>del</c>, <c>ls</c>, <c>watch</c>, <c>txn</c>):

@@ -1,7 +1,8 @@
 using System.Globalization;
 using System.Text;
+using Quorum.Client;
 
-namespace Quorum.Client;
+namespace Quorum.Cli;
 
 /// <summary>
 /// <c>quorum get KEY [--stale] [--revision]</c>: writes the value's raw bytes to standard output,

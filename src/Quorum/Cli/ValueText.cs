@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.Unicode;
 
-namespace Quorum.Client;
+namespace Quorum.Cli;
 
 /// <summary>
 /// Shows a value on one line: as text when it is UTF-8 without control characters, else as

@@ -1,4 +1,5 @@
-namespace Quorum.Client;
+using Quorum.Client;
+namespace Quorum.Cli;
 
 /// <summary>What a client verb works with: the members, a client for them, and the standard streams.</summary>
 /// <param name="Endpoints">The members' base URLs, in the order given.</param>

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Quorum.Client;
+namespace Quorum.Cli;
 
 /// <summary>
 /// <c>quorum del KEY [--if-revision N]</c>: deletes a key (an absent key is not an error) and prints

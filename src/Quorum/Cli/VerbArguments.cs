@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Quorum.Client;
+namespace Quorum.Cli;
 
 /// <summary>
 /// The command line of a client verb, parsed: its arguments and its flags. Flags may come before or

@@ -1,7 +1,8 @@
 using System.Globalization;
 using System.Text.Json;
+using Quorum.Client;
 
-namespace Quorum.Client;
+namespace Quorum.Cli;
 
 /// <summary>
 /// <c>quorum ls [PREFIX] [--limit N] [--after K] [--stale] [--values] [--json]</c>: lists the keys

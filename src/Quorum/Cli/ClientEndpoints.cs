@@ -1,4 +1,4 @@
-namespace Quorum.Client;
+namespace Quorum.Cli;
 
 /// <summary>
 /// The members a client verb talks to: <c>--endpoints URL[,URL...]</c>, else the environment

@@ -1,4 +1,4 @@
-namespace Quorum.Client;
+namespace Quorum.Cli;
 
 /// <summary>What a client verb read from a file or standard input is malformed, such as a transaction that is not valid JSON. Exit code 1.</summary>
 /// <param name="message">What is wrong.</param>

@@ -1,4 +1,4 @@
-namespace Quorum.Client;
+namespace Quorum.Cli;
 
 /// <summary>A client verb: its name, its flags (besides <c>--endpoints</c> and <c>--help</c>, which every verb takes) and what it does.</summary>
 /// <param name="Name">The verb, such as <c>get</c>.</param>
