@@ -152,18 +152,7 @@ internal sealed class SortedKeyMap<TValue>
     /// <param name="payload">The key's payload, when the key is present.</param>
     /// <returns><see langword="true"/> when the key is present.</returns>
     public bool TryGetValue(ReadOnlySpan<byte> key, [System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out TValue value, out ReadOnlyMemory<byte> payload)
-    {
-        if (Find(root, key) is { } slot)
-        {
-            value = slot.Value;
-            payload = slot.Entry.Payload;
-            return true;
-        }
-
-        value = default;
-        payload = default;
-        return false;
-    }
+        => TryFind(root, key, out value, out payload);
 
     /// <summary>Returns a map in which <paramref name="key"/> has <paramref name="value"/> and no payload.</summary>
     /// <param name="key">The key; it is copied.</param>
@@ -309,6 +298,20 @@ internal sealed class SortedKeyMap<TValue>
             => (lower is null || Compare(key, lower) >= 0) && (upper is null || Compare(key, upper) < 0);
     }
 
+    private static bool TryFind(Node? node, ReadOnlySpan<byte> key, [System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out TValue value, out ReadOnlyMemory<byte> payload)
+    {
+        if (Find(node, key) is { } slot)
+        {
+            value = slot.Value;
+            payload = slot.Entry.Payload;
+            return true;
+        }
+
+        value = default;
+        payload = default;
+        return false;
+    }
+
     private static Slot? Find(Node? node, ReadOnlySpan<byte> key)
     {
         if (node is null)
@@ -388,18 +391,7 @@ internal sealed class SortedKeyMap<TValue>
         /// <param name="payload">The key's payload, when the key is present.</param>
         /// <returns><see langword="true"/> when the key is present.</returns>
         public bool TryGetValue(ReadOnlySpan<byte> key, [System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out TValue value, out ReadOnlyMemory<byte> payload)
-        {
-            if (Find(root, key) is { } slot)
-            {
-                value = slot.Value;
-                payload = slot.Entry.Payload;
-                return true;
-            }
-
-            value = default;
-            payload = default;
-            return false;
-        }
+            => TryFind(root, key, out value, out payload);
 
         /// <summary>Removes a key.</summary>
         /// <param name="key">The key.</param>
