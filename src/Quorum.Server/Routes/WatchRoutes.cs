@@ -37,14 +37,17 @@ internal static class WatchRoutes
 
         await using var batches = watch.ReadAllAsync(stop.Token).GetAsyncEnumerator(stop.Token);
         var next = batches.MoveNextAsync().AsTask();
+        var keepAlive = Task.Delay(KeepAliveInterval, stop.Token);
         try
         {
             while (true)
             {
-                if (await Task.WhenAny(next, Task.Delay(KeepAliveInterval, stop.Token)) != next)
+                // One timer at a time, not one per batch: a busy watch sees thousands of batches a second.
+                if (await Task.WhenAny(next, keepAlive) != next)
                 {
                     stop.Token.ThrowIfCancellationRequested();
                     events.WriteKeepAlive();
+                    keepAlive = Task.Delay(KeepAliveInterval, stop.Token);
                 }
                 else if (await next)
                 {
