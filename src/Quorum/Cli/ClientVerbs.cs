@@ -45,7 +45,7 @@ internal static class ClientVerbs
         await using var console = CliConsole.Open();
         try
         {
-            return await verb.RunAsync(arguments, new ClientSession(endpoints, client, console), stopping.Token);
+            return await verb.RunAsync(arguments, new ClientSession(client, console), stopping.Token);
         }
         catch (QuorumClientException e)
         {
