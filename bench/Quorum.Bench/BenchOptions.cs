@@ -16,6 +16,7 @@ internal sealed class BenchOptions
           --warmup D                  load before measuring, not counted (default 3s)
           --value-size N              bytes per value (default 256)
           --keys N                    distinct keys; read workloads write them all first (default 10000)
+          --no-populate               read workloads do not write the keys first: they are there already
           --json                      print the result as JSON instead of a table
           --no-progress               no progress line on stderr
 
@@ -42,6 +43,8 @@ internal sealed class BenchOptions
     public bool Json { get; private set; }
 
     public bool Progress { get; private set; } = true;
+
+    public bool Populate { get; private set; } = true;
 
     public static BenchOptions Parse(IReadOnlyList<string> args)
     {
@@ -81,6 +84,9 @@ internal sealed class BenchOptions
                     break;
                 case "--no-progress":
                     options.Progress = false;
+                    break;
+                case "--no-populate":
+                    options.Populate = false;
                     break;
                 default:
                     throw new ArgumentException($"unknown option '{arg}'");

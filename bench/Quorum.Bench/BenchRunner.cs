@@ -22,7 +22,7 @@ internal static class BenchRunner
         new Random(1).NextBytes(value);
         var keys = Enumerable.Range(0, options.Keys).Select(static i => $"bench/{i:D8}").ToArray();
 
-        if (options.Workload != "put")
+        if (options.Workload != "put" && options.Populate)
             await PopulateAsync(options, driver, keys, value, token);
 
         var histograms = Enumerable.Range(0, options.Clients).Select(static _ => new LongHistogram(HighestTrackableMicroseconds, 3)).ToArray();

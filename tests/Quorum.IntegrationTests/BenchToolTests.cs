@@ -52,6 +52,25 @@ public sealed class BenchToolTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Bench_without_population_reads_the_store_as_it_is()
+    {
+        await using var cluster = await TestCluster.StartAsync(1, output);
+
+        var (exitCode, stdout, stderr) = await RunBenchAsync(
+            "--endpoints", cluster[0].HttpUrl, "--workload", "get", "--clients", "2",
+            "--duration", "1s", "--warmup", "0s", "--keys", "20", "--no-populate", "--json");
+        output.WriteLine(stderr);
+        output.WriteLine(stdout);
+
+        // Nothing wrote the keys, so every read found none (404, counted as an error) and the store is still empty.
+        var result = JsonDocument.Parse(stdout).RootElement;
+        Assert.Equal(1, exitCode);
+        Assert.Equal(0, result.GetProperty("operations").GetInt64());
+        Assert.True(result.GetProperty("errors").GetInt64() > 0, stdout);
+        Assert.Null(await cluster[0].Client.GetAsync("bench/00000000", Consistency.Stale));
+    }
+
+    [Fact]
     public async Task Bench_refuses_bad_options_with_usage()
     {
         var (exitCode, _, stderr) = await RunBenchAsync("--workload", "scan");
