@@ -7,8 +7,9 @@
 # unless serve flags are given after --; quorum-bench's read workloads write every key first), then
 # measures linearizable get and put at 64 clients in alternating rounds: the small cluster, the large
 # one, the small one again... each restarted from its data directory for its turn, so that the
-# machine's drift falls on both alike; the slowdown is the median of the per-round ratios. After the
-# last round, for the large store only: resident memory (RSS) per node against the raw data size,
+# machine's drift falls on both alike; the slowdown is the median of the per-round ratios, of
+# throughput and of the servers' CPU time per operation (steadier than throughput on a noisy
+# host). After the last round, for the large store only: resident memory (RSS) per node against the raw data size,
 # the snapshot times the nodes logged, a follower's restart time (SIGTERM, start, until it is ready
 # and has applied everything committed before it came back) and a new fourth node's catch-up time
 # (--join, until it has applied everything committed when it joined). Prints a markdown report.
@@ -44,9 +45,24 @@ applied_at_least() { [ "$(status_field "$1" appliedIndex)" -ge "$2" ]; }
 now_ms() { date +%s%3N; }
 rss_mb() { echo $(( $(awk '/VmRSS/ {print $2}' "/proc/$1/status") / 1024 )); }
 
-measure() { # workload count : ops/s at 64 clients
-  $bench --endpoints "$endpoints" --workload "$1" --keys "$2" --value-size "$value_size" --clients 64 \
-    --duration "$duration" --warmup 5s --no-progress --json | json_field throughput
+cpu_ticks() { # user + system clock ticks of the three servers so far
+  local total=0 pid
+  for pid in "${pids[@]:0:3}"; do total=$(( total + $(awk '{print $14 + $15}' "/proc/$pid/stat") )); done
+  echo "$total"
+}
+measure() { # workload count : "ops/s cpu-µs-per-op" at 64 clients; the CPU is the three servers' own
+  # The keys are there from loading, so reads do not write them again (that would measure a store
+  # still collecting the garbage of a million overwrites); the warm-up is a run of its own so that
+  # the CPU counted is the measured run's alone.
+  local run=($bench --endpoints "$endpoints" --workload "$1" --keys "$2" --value-size "$value_size"
+    --clients 64 --no-populate --no-progress --json --warmup 0s)
+  "${run[@]}" --duration 5s >/dev/null
+  local before json after
+  before=$(cpu_ticks)
+  json=$("${run[@]}" --duration "$duration")
+  after=$(cpu_ticks)
+  python3 -c "import json, os, sys; j = json.loads(sys.argv[1]); ticks = int(sys.argv[3]) - int(sys.argv[2]); print(f\"{j['throughput']:.0f} {ticks / os.sysconf('SC_CLK_TCK') * 1e6 / j['operations']:.1f}\")" \
+    "$json" "$before" "$after"
 }
 
 start_cluster() { # count [fresh] : the cluster of that many keys, from its data directories
@@ -62,7 +78,15 @@ start_cluster() { # count [fresh] : the cluster of that many keys, from its data
     for i in 1 2 3; do start_quorum_node "$i" "${serve_args[@]}"; done
   fi
   for i in 1 2 3; do wait_for curl -sf "http://127.0.0.1:2800$i/ready"; done
+  # Ready is not caught up: a restarted node may still be replaying its log (and then snapshot it).
+  # Measure a settled cluster, as the run before this one did.
+  wait_for leader_known
+  local target
+  target=$(status_field "$(leader_url)" commitIndex)
+  for i in 1 2 3; do wait_for applied_at_least "http://127.0.0.1:2800$i" "$target"; done
 }
+leader_known() { local leader; leader=$(status_field http://127.0.0.1:28001 leader); [ -n "$leader" ] && [ "$leader" != None ]; }
+leader_url() { local leader; leader=$(status_field http://127.0.0.1:28001 leader); echo "http://127.0.0.1:2800${leader#n}"; }
 park_cluster() { # count : stop it and keep its data directories for its next turn
   stop_cluster
   mv "$work/quorum" "$work/q-$1"
@@ -80,18 +104,19 @@ for count in 10000 "$keys"; do
   park_cluster "$count"
 done
 
-report=(); get_ratios=(); put_ratios=()
+report=(); get_ratios=(); put_ratios=(); get_cpu_ratios=(); put_cpu_ratios=()
 for round in $(seq 1 "$rounds"); do
-  declare -A got=() put=()
+  declare -A got=() put=() got_cpu=() put_cpu=()
   for count in 10000 "$keys"; do
     start_cluster "$count"
-    got[$count]=$(printf '%.0f' "$(measure get "$count")")
-    put[$count]=$(printf '%.0f' "$(measure put "$count")")
-    echo "   round $round, $count keys: get x64 ${got[$count]}, put x64 ${put[$count]}" >&2
+    read -r got[$count] got_cpu[$count] < <(measure get "$count")
+    read -r put[$count] put_cpu[$count] < <(measure put "$count")
+    echo "   round $round, $count keys: get x64 ${got[$count]} (${got_cpu[$count]} µs CPU/op), put x64 ${put[$count]} (${put_cpu[$count]} µs CPU/op)" >&2
     [ "$round" = "$rounds" ] && [ "$count" = "$keys" ] || park_cluster "$count"
   done
   get_ratios+=("$(ratio "${got[10000]}" "${got[$keys]}")"); put_ratios+=("$(ratio "${put[10000]}" "${put[$keys]}")")
-  report+=("| $round | ${got[10000]} | ${got[$keys]} | ${get_ratios[-1]} | ${put[10000]} | ${put[$keys]} | ${put_ratios[-1]} |")
+  get_cpu_ratios+=("$(ratio "${got_cpu[10000]}" "${got_cpu[$keys]}")"); put_cpu_ratios+=("$(ratio "${put_cpu[10000]}" "${put_cpu[$keys]}")")
+  report+=("| $round | ${got[10000]} / ${got_cpu[10000]} | ${got[$keys]} / ${got_cpu[$keys]} | ${get_ratios[-1]} / ${get_cpu_ratios[-1]} | ${put[10000]} / ${put_cpu[10000]} | ${put[$keys]} / ${put_cpu[$keys]} | ${put_ratios[-1]} / ${put_cpu_ratios[-1]} |")
 done
 
 # The large cluster is still running: measure what only it has.
@@ -129,11 +154,13 @@ stop_cluster
 
 echo "# $(date -u +%Y-%m-%d) · $(nproc) cores · $count keys of $value_size bytes (raw ~${raw_mb} MiB) · serve flags: ${serve_args[*]:-defaults}"
 echo
+echo "Each cell: ops/s at 64 clients / CPU µs per operation of the three servers together; each ratio: $count keys against 10k."
+echo
 echo "| round | get x64, 10k keys | get x64, $count keys | ratio | put x64, 10k keys | put x64, $count keys | ratio |"
 echo "|---|---|---|---|---|---|---|"
 printf '%s\n' "${report[@]}"
 echo
-echo "Median ratio ($count keys against 10k): get $(median "${get_ratios[@]}"), put $(median "${put_ratios[@]}")."
+echo "Median ratio ($count keys against 10k): throughput get $(median "${get_ratios[@]}"), put $(median "${put_ratios[@]}"); CPU per operation get $(median "${get_cpu_ratios[@]}"), put $(median "${put_cpu_ratios[@]}")."
 echo
 echo "$memory"
 echo
