@@ -8,9 +8,9 @@
 # measures linearizable get and put at 64 clients in alternating rounds: the small cluster, the large
 # one, the small one again... each restarted from its data directory for its turn, so that the
 # machine's drift falls on both alike; the slowdown is the median of the per-round ratios, of
-# throughput and of the servers' CPU time per operation (steadier than throughput on a noisy
-# host). After the last round, for the large store only: resident memory (RSS) per node against the raw data size,
-# the snapshot times the nodes logged, a follower's restart time (SIGTERM, start, until it is ready
+# throughput and of the servers' CPU time per operation (a second view; both scatter on a noisy
+# host). After the last round, for the large store only: resident memory (RSS) per node against
+# the raw data size, the snapshot times the nodes logged, a follower's restart time (SIGTERM, start, until it is ready
 # and has applied everything committed before it came back) and a new fourth node's catch-up time
 # (--join, until it has applied everything committed when it joined). Prints a markdown report.
 set -euo pipefail
@@ -78,8 +78,7 @@ start_cluster() { # count [fresh] : the cluster of that many keys, from its data
     for i in 1 2 3; do start_quorum_node "$i" "${serve_args[@]}"; done
   fi
   for i in 1 2 3; do wait_for curl -sf "http://127.0.0.1:2800$i/ready"; done
-  # Ready is not caught up: a restarted node may still be replaying its log (and then snapshot it).
-  # Measure a settled cluster, as the run before this one did.
+  # Ready does not mean caught up: measure only once every node has applied all that is committed.
   wait_for leader_known
   local target
   target=$(status_field "$(leader_url)" commitIndex)
