@@ -10,9 +10,10 @@
 # machine's drift falls on both alike; the slowdown is the median of the per-round ratios, of
 # throughput and of the servers' CPU time per operation (a second view; both scatter on a noisy
 # host). After the last round, for the large store only: resident memory (RSS) per node against
-# the raw data size, the snapshot times the nodes logged, a follower's restart time (SIGTERM, start, until it is ready
-# and has applied everything committed before it came back) and a new fourth node's catch-up time
-# (--join, until it has applied everything committed when it joined). Prints a markdown report.
+# the raw data size, the snapshot times the nodes logged, a follower's restart time (SIGTERM,
+# start, until it is ready and has applied everything committed before it came back) and a new
+# fourth node's catch-up time (--join, until it has applied everything committed when it joined).
+# Prints a markdown report.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
