@@ -72,8 +72,10 @@ internal static class BenchRunner
                         errors[client]++;
                     Interlocked.CompareExchange(ref firstError, e.GetBaseException().Message, null);
                 }
-                catch (OperationCanceledException)
+                catch (Exception) when (stop.IsCancellationRequested)
                 {
+                    // The run is over; how its last request ended (cancelled, or failed just after
+                    // the stop) is not part of it.
                 }
             }
         })).ToArray();
