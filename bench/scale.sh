@@ -80,13 +80,16 @@ start_cluster() { # count [fresh] : the cluster of that many keys, from its data
   fi
   for i in 1 2 3; do wait_for curl -sf "http://127.0.0.1:2800$i/ready"; done
   # Ready does not mean caught up: measure only once every node has applied all that is committed.
-  wait_for leader_known
+  wait_for leader_url
   local target
   target=$(status_field "$(leader_url)" commitIndex)
   for i in 1 2 3; do wait_for applied_at_least "http://127.0.0.1:2800$i" "$target"; done
 }
-leader_known() { local leader; leader=$(status_field http://127.0.0.1:28001 leader); [ -n "$leader" ] && [ "$leader" != None ]; }
-leader_url() { local leader; leader=$(status_field http://127.0.0.1:28001 leader); echo "http://127.0.0.1:2800${leader#n}"; }
+leader_url() { # : the leader's HTTP URL, as node 1 knows it; fails while there is none
+  local leader
+  leader=$(status_field http://127.0.0.1:28001 leader)
+  [ -n "$leader" ] && [ "$leader" != None ] && echo "http://127.0.0.1:2800${leader#n}"
+}
 park_cluster() { # count : stop it and keep its data directories for its next turn
   stop_cluster
   mv "$work/quorum" "$work/q-$1"
