@@ -60,7 +60,7 @@ public sealed partial class QuorumStore : IAsyncDisposable
         this.leaderClient = leaderClient;
         this.logger = logger;
         logTrimmer = MappedLogTrimmer.Start(directory.LogPath, LogTrimPeriod, logger);
-        leaseExpirer = new LeaseExpirer(listeners.Leases, () => State, () => IsLeader, ProposeAsync, time, logger);
+        leaseExpirer = new LeaseExpirer(listeners.Leases, IsCurrentLease, () => IsLeader, ProposeAsync, time, logger);
         Self = self;
         NeedsJoin = needsJoin;
     }
@@ -96,6 +96,13 @@ public sealed partial class QuorumStore : IAsyncDisposable
     private RaftNode Node => raft.Current;
 
     private StoreState State => Node.StateMachine.State;
+
+    // Whether the key still has the lease it was granted: not deleted or written again since.
+    private bool IsCurrentLease(LeaseGrant grant)
+    {
+        using var read = Node.StateMachine.EnterRead();
+        return State.Keys.TryGetValue(grant.Key, out var record, out _) && record.HasLease && record.Revision == grant.Revision;
+    }
 
     // The log does not hand empty entries (leader no-ops) to the state machine, so the state's own
     // index can trail the log's applied index; either one is applied.
@@ -251,7 +258,8 @@ public sealed partial class QuorumStore : IAsyncDisposable
         if (consistency == ReadConsistency.Linearizable && !options.SkipReadBarrier)
             await WaitUntilCurrentAsync(token);
 
-        return State.Keys.TryGetValue(key.Span, out var record, out var payload) ? new StoredValue(record.ValueOf(payload), record.Revision) : null;
+        using var read = Node.StateMachine.EnterRead();
+        return State.Keys.TryGetValue(key.Span, out var record, out var payload) ? new StoredValue(record.ValueOf(payload).ToArray(), record.Revision) : null;
     }
 
     /// <summary>Lists keys under a prefix in byte order, a page at a time; it reads only the keys it returns.</summary>
@@ -273,6 +281,7 @@ public sealed partial class QuorumStore : IAsyncDisposable
         if (consistency == ReadConsistency.Linearizable && !options.SkipReadBarrier)
             await WaitUntilCurrentAsync(token);
 
+        using var read = Node.StateMachine.EnterRead();
         var state = State;
         var start = prefix.ToArray();
         if (after is { } last && SortedKeyMap<KeyRecord>.Compare(last.Span, prefix.Span) >= 0)

@@ -35,11 +35,11 @@ public sealed class SnapshotTests
         Assert.Equal(3, restored.Term);
         Assert.Equal(original.Members.Values, restored.Members.Values);
         Assert.Equal(original.Keys.Count, restored.Keys.Count);
-        foreach (var ((k1, v1, r1), (k2, v2, r2)) in original.Keys.Enumerate().Zip(restored.Keys.Enumerate()))
+        foreach (var (e1, e2) in original.Keys.Enumerate().Zip(restored.Keys.Enumerate()))
         {
-            Assert.Equal(k1.ToArray(), k2.ToArray());
-            Assert.Equal(v1.ToArray(), v2.ToArray());
-            Assert.Equal(r1.Revision, r2.Revision);
+            Assert.Equal(e1.Key.ToArray(), e2.Key.ToArray());
+            Assert.Equal(e1.Payload.ToArray(), e2.Payload.ToArray());
+            Assert.Equal(e1.Value.Revision, e2.Value.Revision);
         }
 
         Assert.False(restored.Keys.TryGetValue("key/00000"u8, out _));
@@ -75,8 +75,8 @@ public sealed class SnapshotTests
 
         var restored = SnapshotDirectory.Load(file, CancellationToken.None);
         Assert.Equal(
-            original.Keys.Enumerate().Select(e => (Convert.ToHexString(e.Key.Span), Convert.ToHexString(e.Payload.Span), e.Value)),
-            restored.Keys.Enumerate().Select(e => (Convert.ToHexString(e.Key.Span), Convert.ToHexString(e.Payload.Span), e.Value)));
+            original.Keys.Enumerate().Select(e => (Convert.ToHexString(e.Key), Convert.ToHexString(e.Payload), e.Value)),
+            restored.Keys.Enumerate().Select(e => (Convert.ToHexString(e.Key), Convert.ToHexString(e.Payload), e.Value)));
 
         foreach (var position in new[] { (1 << 20) + 3, (3 << 20) - 1, pristine.Length - 9 })
         {

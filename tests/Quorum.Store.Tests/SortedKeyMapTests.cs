@@ -38,13 +38,13 @@ public sealed class SortedKeyMapTests
         }
 
         map.Validate();
-        Assert.Equal(reference.Select(p => (Convert.ToHexString(p.Key), p.Value)), map.Enumerate().Select(p => (Convert.ToHexString(p.Key.Span), p.Value)));
+        Assert.Equal(reference.Select(p => (Convert.ToHexString(p.Key), p.Value)), map.Enumerate().Select(p => (Convert.ToHexString(p.Key), p.Value)));
 
         var frozen = map;
-        var frozenContent = frozen.Enumerate().Select(p => (Convert.ToHexString(p.Key.Span), p.Value)).ToList();
+        var frozenContent = frozen.Enumerate().Select(p => (Convert.ToHexString(p.Key), p.Value)).ToList();
         foreach (var entry in frozen.Enumerate().Take(100))
-            map = map.Remove(entry.Key.Span).SetItem(Key("new"), "x");
-        Assert.Equal(frozenContent, frozen.Enumerate().Select(p => (Convert.ToHexString(p.Key.Span), p.Value)).ToList());
+            map = map.Remove(entry.Key).SetItem(Key("new"), "x");
+        Assert.Equal(frozenContent, frozen.Enumerate().Select(p => (Convert.ToHexString(p.Key), p.Value)).ToList());
     }
 
     [Fact]
@@ -93,7 +93,7 @@ public sealed class SortedKeyMapTests
             Assert.Equal(reference.ContainsKey(key), map.TryGetValue(key, out _));
         }
 
-        Assert.Equal(reference.Keys.Select(Convert.ToHexString), map.Enumerate().Select(e => Convert.ToHexString(e.Key.Span)));
+        Assert.Equal(reference.Keys.Select(Convert.ToHexString), map.Enumerate().Select(e => Convert.ToHexString(e.Key)));
     }
 
     [Fact]
@@ -128,7 +128,7 @@ public sealed class SortedKeyMapTests
         }
 
         foreach (var (version, content) in versions)
-            Assert.Equal(content, version.Enumerate().Select(p => (Convert.ToHexString(p.Key.Span), p.Value)));
+            Assert.Equal(content, version.Enumerate().Select(p => (Convert.ToHexString(p.Key), p.Value)));
     }
 
     [Fact]
@@ -185,17 +185,17 @@ public sealed class SortedKeyMapTests
         changed.Validate();
 
         Assert.True(before.TryGetValue(Key("k07"), out var oldRevision, out var oldPayload));
-        Assert.Equal((7, "value 7"), (oldRevision, Encoding.UTF8.GetString(oldPayload.Span)));
+        Assert.Equal((7, "value 7"), (oldRevision, Encoding.UTF8.GetString(oldPayload)));
         Assert.True(changed.TryGetValue(Key("k07"), out var newRevision, out var newPayload));
-        Assert.Equal((107, "seven, longer than before"), (newRevision, Encoding.UTF8.GetString(newPayload.Span)));
+        Assert.Equal((107, "seven, longer than before"), (newRevision, Encoding.UTF8.GetString(newPayload)));
         Assert.True(changed.TryGetValue(Key("k08"), out _, out var emptyPayload));
         Assert.True(emptyPayload.IsEmpty);
         Assert.False(changed.TryGetValue(Key("k25"), out _, out _));
 
-        foreach (var (key, payload, value) in changed.Enumerate().Where(e => e.Value < 100))
-            Assert.Equal((Encoding.UTF8.GetString(key.Span), $"value {value}"), ($"k{value:D2}", Encoding.UTF8.GetString(payload.Span)));
+        foreach (var entry in changed.Enumerate().Where(e => e.Value < 100))
+            Assert.Equal((Encoding.UTF8.GetString(entry.Key), $"value {entry.Value}"), ($"k{entry.Value:D2}", Encoding.UTF8.GetString(entry.Payload)));
         Assert.Equal(30, changed.Count);
-        Assert.Equal(50, before.Enumerate().Count(e => Encoding.UTF8.GetString(e.Payload.Span) == $"value {e.Value}"));
+        Assert.Equal(50, before.Enumerate().Count(e => Encoding.UTF8.GetString(e.Payload) == $"value {e.Value}"));
     }
 
     [Fact]
@@ -225,7 +225,7 @@ public sealed class SortedKeyMapTests
 
         Assert.True(map.Validate() >= 3, "30,000 keys should need at least three levels");
         Assert.Equal(reference.Count, map.Count);
-        var halfContent = half.Enumerate().Select(e => Encoding.UTF8.GetString(e.Key.Span)).ToList();
+        var halfContent = half.Enumerate().Select(e => Encoding.UTF8.GetString(e.Key)).ToList();
 
         random.Shuffle(keys);
         for (var batch = 0; batch < keys.Length; batch += 500)
@@ -242,11 +242,11 @@ public sealed class SortedKeyMapTests
             map.Validate();
             Assert.Equal(reference.Count, map.Count);
             if (batch % 6_000 == 0)
-                Assert.Equal(reference.Keys, map.Enumerate().Select(e => Encoding.UTF8.GetString(e.Key.Span)));
+                Assert.Equal(reference.Keys, map.Enumerate().Select(e => Encoding.UTF8.GetString(e.Key)));
         }
 
         Assert.Equal(0, map.Count);
         Assert.Empty(map.Enumerate());
-        Assert.Equal(halfContent, half.Enumerate().Select(e => Encoding.UTF8.GetString(e.Key.Span)));
+        Assert.Equal(halfContent, half.Enumerate().Select(e => Encoding.UTF8.GetString(e.Key)));
     }
 }

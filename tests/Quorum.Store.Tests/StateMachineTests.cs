@@ -12,7 +12,8 @@ public sealed class StateMachineTests
 {
     private static byte[] Key(int i) => Encoding.UTF8.GetBytes($"k{i}");
 
-    private static async Task<(KeyValueStateMachine Machine, WriteAheadLog Log)> OpenAsync(TempDirectory temp, long snapshotInterval, long snapshotLogBytes = long.MaxValue, long historyChanges = StoreOptions.DefaultWatchHistoryChanges)
+    /// <summary>Opens a state machine under a real write-ahead log in <paramref name="temp"/>.</summary>
+    internal static async Task<(KeyValueStateMachine Machine, WriteAheadLog Log)> OpenAsync(TempDirectory temp, long snapshotInterval, long snapshotLogBytes = long.MaxValue, long historyChanges = StoreOptions.DefaultWatchHistoryChanges)
     {
         var machine = new KeyValueStateMachine(temp.Combine("snapshots"), snapshotInterval, NullLogger.Instance) { SnapshotsEnabled = true, SnapshotLogBytes = snapshotLogBytes, WatchHistoryChanges = historyChanges };
         await machine.RestoreAsync(CancellationToken.None);
@@ -21,7 +22,8 @@ public sealed class StateMachineTests
         return (machine, log);
     }
 
-    private static async Task<long> AppendAndApplyAsync(WriteAheadLog log, params Command[] commands)
+    /// <summary>Appends one entry of <paramref name="commands"/>, commits it and waits until it is applied.</summary>
+    internal static async Task<long> AppendAndApplyAsync(WriteAheadLog log, params Command[] commands)
     {
         var index = await log.AppendAsync(new BinaryLogEntry { Content = CommandCodec.Encode(commands), Term = 1 });
         await log.CommitAsync(index);
@@ -98,7 +100,7 @@ public sealed class StateMachineTests
             Assert.Equal(6, state.Keys.Count);
             Assert.False(state.Keys.TryGetValue(Key(3), out _));
             Assert.True(state.Keys.TryGetValue(Key(23 % 7), out _, out var value));
-            Assert.Equal("v23", Encoding.UTF8.GetString(value.Span));
+            Assert.Equal("v23", Encoding.UTF8.GetString(value));
         }
     }
 

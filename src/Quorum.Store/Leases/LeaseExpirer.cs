@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Logging;
 using Quorum.Store.Commands;
-using Quorum.Store.State;
 
 namespace Quorum.Store.Leases;
 
@@ -17,7 +16,7 @@ internal sealed partial class LeaseExpirer : IAsyncDisposable
     private static readonly TimeSpan RetryDelay = TimeSpan.FromMilliseconds(250);
 
     private readonly LeaseTracker tracker;
-    private readonly Func<StoreState> state;
+    private readonly Func<LeaseGrant, bool> isCurrent;
     private readonly Func<bool> isLeader;
     private readonly Func<Command, CancellationToken, Task<CommandOutcome>> propose;
     private readonly TimeProvider time;
@@ -27,15 +26,15 @@ internal sealed partial class LeaseExpirer : IAsyncDisposable
 
     /// <summary>Initializes a new instance of the <see cref="LeaseExpirer"/> class and starts it.</summary>
     /// <param name="tracker">The leases and when they are due.</param>
-    /// <param name="state">Reads the current state.</param>
+    /// <param name="isCurrent">Tells whether a grant is still the key's lease in the current state (the key not deleted or written again since).</param>
     /// <param name="isLeader">Tells whether this node leads.</param>
     /// <param name="propose">Proposes a command and waits for it to be applied.</param>
     /// <param name="time">The clocks.</param>
     /// <param name="logger">The logger.</param>
-    public LeaseExpirer(LeaseTracker tracker, Func<StoreState> state, Func<bool> isLeader, Func<Command, CancellationToken, Task<CommandOutcome>> propose, TimeProvider time, ILogger logger)
+    public LeaseExpirer(LeaseTracker tracker, Func<LeaseGrant, bool> isCurrent, Func<bool> isLeader, Func<Command, CancellationToken, Task<CommandOutcome>> propose, TimeProvider time, ILogger logger)
     {
         this.tracker = tracker;
-        this.state = state;
+        this.isCurrent = isCurrent;
         this.isLeader = isLeader;
         this.propose = propose;
         this.time = time;
@@ -88,13 +87,12 @@ internal sealed partial class LeaseExpirer : IAsyncDisposable
         if (due.Count == 0)
             return;
 
-        var current = state();
         var leading = isLeader();
         var expiring = new List<Task>();
         foreach (var grant in due)
         {
             // A key deleted or written again since the grant has nothing left to expire.
-            if (!current.Keys.TryGetValue(grant.Key, out var record, out _) || !record.HasLease || record.Revision != grant.Revision)
+            if (!isCurrent(grant))
                 continue;
 
             if (leading)

@@ -28,7 +28,7 @@ internal readonly record struct KeyRecord
     /// <summary>Gets the value within a payload.</summary>
     /// <param name="payload">The key's payload.</param>
     /// <returns>The value.</returns>
-    public ReadOnlyMemory<byte> ValueOf(ReadOnlyMemory<byte> payload) => HasLease ? payload[KeyLease.EncodedLength..] : payload;
+    public ReadOnlySpan<byte> ValueOf(ReadOnlySpan<byte> payload) => HasLease ? payload[KeyLease.EncodedLength..] : payload;
 
     /// <summary>Gets the lease within a payload.</summary>
     /// <param name="payload">The key's payload.</param>

@@ -16,7 +16,9 @@ namespace Quorum.Store.State;
 /// </summary>
 /// <remarks>
 /// Readers get immutable <see cref="StoreState"/> versions, so they never see half an entry and
-/// never hold a lock while they read. The applier changes one <see cref="StoreState.Builder"/> in
+/// never hold a lock while they read. Keys and values live in native memory that the applier frees
+/// as soon as no reader can see them (<see cref="EntryReclaimer"/>): whoever reads keys or values
+/// does so inside <see cref="EnterRead"/> and copies out what it keeps. The applier changes one <see cref="StoreState.Builder"/> in
 /// place and hands out a version only when someone asks for one after an entry was applied: a run of
 /// writes nobody reads in between copies no tree nodes, which at a million keys is most of what the
 /// garbage collector would otherwise have to copy and mark. Because a version never changes, a
@@ -31,7 +33,8 @@ internal sealed partial class KeyValueStateMachine : IStateMachine, IAsyncDispos
     private readonly ILogger logger;
     private readonly CancellationTokenSource lifetime = new();
     private readonly Lock gate = new();
-    private StoreState.Builder working = StoreState.Empty.ToBuilder();
+    private readonly EntryReclaimer reclaimer = new();
+    private StoreState.Builder working;
     private StoreState state = StoreState.Empty;
     private long appliedIndex;
     private SnapshotFile? snapshot;
@@ -52,9 +55,24 @@ internal sealed partial class KeyValueStateMachine : IStateMachine, IAsyncDispos
         snapshots = new SnapshotDirectory(snapshotPath);
         this.snapshotInterval = snapshotInterval;
         this.logger = logger;
+        working = StoreState.Empty.ToBuilder(reclaimer);
     }
 
-    /// <summary>Gets the current state: every entry applied so far.</summary>
+    /// <summary>Gets how entries dropped from the state are freed; for tests.</summary>
+    internal EntryReclaimer Reclaimer => reclaimer;
+
+    /// <summary>
+    /// Starts a read of keys or values: until the scope is disposed, no entry of <see cref="State"/>
+    /// read after this call is freed. Take the state after entering, and copy out what outlives the scope.
+    /// </summary>
+    /// <returns>The scope.</returns>
+    /// <exception cref="ObjectDisposedException">The state machine is disposed (its node stopped or restarted).</exception>
+    public EntryReclaimer.ReadScope EnterRead() => reclaimer.Enter();
+
+    /// <summary>
+    /// Gets the current state: every entry applied so far. Its members, history and position may be
+    /// read at any time; its keys and values only inside <see cref="EnterRead"/>.
+    /// </summary>
     public StoreState State
     {
         get
@@ -192,6 +210,8 @@ internal sealed partial class KeyValueStateMachine : IStateMachine, IAsyncDispos
                 proposal!.Complete(outcomes);
             else
                 proposal?.Supersede();
+
+            reclaimer.Reclaim();
         }
         else
         {
@@ -229,7 +249,8 @@ internal sealed partial class KeyValueStateMachine : IStateMachine, IAsyncDispos
         restored = restored.WithHistoryLimits(historyChanges, historyBytes);
         lock (gate)
         {
-            working = restored.ToBuilder();
+            working.RetireAll();
+            working = restored.ToBuilder(reclaimer);
             Volatile.Write(ref state, restored);
             Volatile.Write(ref appliedIndex, restored.Index);
         }
@@ -237,6 +258,7 @@ internal sealed partial class KeyValueStateMachine : IStateMachine, IAsyncDispos
         Watches.CatchUp(restored);
         if (restored.Index > 0)
             Leases.Reset(restored.EnumerateLeases());
+        reclaimer.Reclaim();
     }
 
     private static IReadOnlyList<Command> Decode(ReadOnlySequence<byte> payload, LogEntry entry)
@@ -264,6 +286,17 @@ internal sealed partial class KeyValueStateMachine : IStateMachine, IAsyncDispos
         await lifetime.CancelAsync();
         await WaitForPendingSnapshotAsync();
         lifetime.Dispose();
+
+        // Readers still in a read when the node stops are at most a lookup away from done.
+        using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        try
+        {
+            await reclaimer.CloseAsync(() => working.ToImmutable().Keys.Enumerate().Select(static e => e.Item), patience.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            // A reader never left: leave the blocks to the process rather than free them under it.
+        }
     }
 
     private async ValueTask<long> InstallSnapshotAsync(LogEntry entry, CancellationToken token)
@@ -289,17 +322,24 @@ internal sealed partial class KeyValueStateMachine : IStateMachine, IAsyncDispos
             return;
 
         logBytesSinceSnapshot = 0;
+
+        // The snapshot reads every value, in the background, while later entries free what they
+        // replace: it holds a read for as long as it writes.
+        var read = EnterRead();
         var current = Publish();
         var token = lifetime.Token;
         pendingSnapshot = Task.Run(
             () =>
             {
-                var started = Stopwatch.GetTimestamp();
-                var written = snapshots.Write(current, token);
-                LogSnapshotTaken(written.Index, current.Keys.Count, new FileInfo(written.Path).Length, (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds);
-                return written;
+                using (read)
+                {
+                    var started = Stopwatch.GetTimestamp();
+                    var written = snapshots.Write(current, token);
+                    LogSnapshotTaken(written.Index, current.Keys.Count, new FileInfo(written.Path).Length, (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                    return written;
+                }
             },
-            token);
+            CancellationToken.None);
     }
 
     private void PublishCompletedSnapshot()
@@ -314,7 +354,7 @@ internal sealed partial class KeyValueStateMachine : IStateMachine, IAsyncDispos
             Volatile.Write(ref snapshot, taken);
             lastSnapshotBytes = new FileInfo(taken.Path).Length;
         }
-        else if (!task.IsCanceled)
+        else if (!task.IsCanceled && task.Exception?.GetBaseException() is not OperationCanceledException)
         {
             // Back off for a whole interval so a persistent failure (a full disk) is not retried on every entry.
             retryIndex = working.Index + snapshotInterval;

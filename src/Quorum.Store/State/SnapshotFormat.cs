@@ -53,20 +53,21 @@ internal static class SnapshotFormat
 
         writer.WriteVarint(state.Keys.Count);
         var written = 0L;
-        foreach (var (key, payload, record) in state.Keys.Enumerate())
+        foreach (var entry in state.Keys.Enumerate())
         {
             if ((++written & 0xFFF) == 0)
                 token.ThrowIfCancellationRequested();
 
-            writer.WriteWithLength(key.Span);
+            var record = entry.Value;
+            writer.WriteWithLength(entry.Key);
             writer.WriteVarint((record.Revision << 1) | (record.HasLease ? 1L : 0L));
-            if (record.LeaseOf(payload.Span) is { } lease)
+            if (record.LeaseOf(entry.Payload) is { } lease)
             {
                 writer.WriteVarint(lease.TtlMilliseconds);
                 writer.WriteVarint(lease.GrantedAtUnixMilliseconds);
             }
 
-            writer.WriteWithLength(record.ValueOf(payload).Span);
+            writer.WriteWithLength(record.ValueOf(entry.Payload));
         }
 
         WriteHistory(writer, state.History);
@@ -80,11 +81,13 @@ internal static class SnapshotFormat
     /// <summary>Reads and verifies a state.</summary>
     /// <param name="source">Where to read from; left open.</param>
     /// <param name="token">Cancels between keys.</param>
-    /// <returns>The state.</returns>
+    /// <returns>The state; its entries' blocks belong to whoever applies it from here on.</returns>
     /// <exception cref="InvalidDataException">The data is not a complete, intact snapshot.</exception>
     public static StoreState Read(Stream source, CancellationToken token)
     {
         using var reader = new SnapshotBlockReader(source);
+        var entries = new List<KeyWithPayload>();
+        var complete = false;
         try
         {
             Span<byte> magic = stackalloc byte[Magic.Length];
@@ -102,7 +105,7 @@ internal static class SnapshotFormat
                 members.Add(new MemberInfo(reader.ReadString(MaxFieldLength), reader.ReadString(MaxFieldLength), reader.ReadString(MaxFieldLength)));
 
             var keyCount = ReadCount(reader);
-            var entries = new List<KeyWithPayload>((int)Math.Min(keyCount, 1 << 20));
+            entries.Capacity = (int)Math.Min(keyCount, 1 << 20);
             var records = new List<KeyRecord>(entries.Capacity);
             var key = new byte[64];
             for (var i = 0L; i < keyCount; i++)
@@ -121,6 +124,7 @@ internal static class SnapshotFormat
                 if (version1)
                 {
                     entry = KeyWithPayload.Allocate(keyLength, ReadLength(reader), out var keyBytes, out var value);
+                    entries.Add(entry);
                     key.AsSpan(0, keyLength).CopyTo(keyBytes);
                     reader.ReadExactly(value);
                     record = new KeyRecord(ReadCount(reader));
@@ -131,16 +135,16 @@ internal static class SnapshotFormat
                     KeyLease? lease = (revision & 1) == 1 ? new KeyLease(ReadCount(reader), ReadCount(reader)) : null;
                     var leaseLength = lease is null ? 0 : KeyLease.EncodedLength;
                     entry = KeyWithPayload.Allocate(keyLength, leaseLength + ReadLength(reader), out var keyBytes, out var payload);
+                    entries.Add(entry);
                     key.AsSpan(0, keyLength).CopyTo(keyBytes);
                     lease?.WriteTo(payload);
                     reader.ReadExactly(payload[leaseLength..]);
                     record = new KeyRecord(revision >> 1, lease is not null);
                 }
 
-                if (entries.Count > 0 && SortedKeyMap<KeyRecord>.Compare(entries[^1].Key, entry.Key) >= 0)
+                if (entries.Count > 1 && SortedKeyMap<KeyRecord>.Compare(entries[^2].Key, entry.Key) >= 0)
                     throw new InvalidDataException("keys are out of order");
 
-                entries.Add(entry);
                 records.Add(record);
             }
 
@@ -157,11 +161,22 @@ internal static class SnapshotFormat
             if (!reader.AtEnd())
                 throw new InvalidDataException("unexpected bytes after the checksum");
 
-            return StoreState.Create(SortedKeyMap<KeyRecord>.FromSorted(entries, records), members, history, index, term);
+            var state = StoreState.Create(SortedKeyMap<KeyRecord>.FromSorted(entries, records), members, history, index, term);
+            complete = true;
+            return state;
         }
         catch (EndOfStreamException)
         {
             throw new InvalidDataException("file is truncated");
+        }
+        finally
+        {
+            // A snapshot that fails half way leaves no blocks behind.
+            if (!complete)
+            {
+                foreach (var entry in entries)
+                    entry.Free();
+            }
         }
     }
 

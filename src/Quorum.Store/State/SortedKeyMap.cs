@@ -5,7 +5,8 @@ namespace Quorum.Store.State;
 
 /// <summary>
 /// An immutable map from byte-string keys to values, ordered by the unsigned byte order of the keys.
-/// Each key may carry a payload of bytes stored in the same array as the key itself.
+/// Each key may carry a payload of bytes stored in the same native block as the key itself
+/// (<see cref="KeyWithPayload"/>); a builder given an <see cref="EntryReclaimer"/> hands it every block it drops.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -20,8 +21,8 @@ namespace Quorum.Store.State;
 /// Wide nodes rather than a binary tree because of what a million keys cost: a binary node per key
 /// is 64 bytes and twenty levels of pointer chasing, each level a cache miss for the node and another
 /// for its key, and a million objects for the garbage collector to mark. A leaf slot is 16 bytes
-/// (the entry's array and the value), a lookup walks four or five nodes, and the collector sees one
-/// object per few dozen keys besides the entries themselves.
+/// (the entry's block and the value), a lookup walks four or five nodes, and the collector sees one
+/// object per few dozen keys (the entries are not its to see).
 /// </para>
 /// <para>
 /// Lookups and updates cost O(log n); an ordered scan from any key starts in O(log n), so listing a
@@ -55,6 +56,7 @@ internal sealed class SortedKeyMap<TValue>
     public long Count { get; }
 
     /// <summary>Builds a map from keys already sorted, with no duplicates and no payloads, in O(n).</summary>
+    /// <remarks>The entries' blocks are never freed: for tests and small maps that live as long as the process.</remarks>
     /// <param name="keys">The keys, in strictly ascending order.</param>
     /// <param name="values">The values, one per key.</param>
     /// <returns>The map.</returns>
@@ -66,7 +68,7 @@ internal sealed class SortedKeyMap<TValue>
     }
 
     /// <summary>Builds a map from entries already sorted by key, with no duplicates, in O(n).</summary>
-    /// <param name="entries">The keys with their payloads, in strictly ascending order of key; the map keeps the arrays.</param>
+    /// <param name="entries">The keys with their payloads, in strictly ascending order of key; the map keeps the blocks.</param>
     /// <param name="values">The values, one per key.</param>
     /// <returns>The map.</returns>
     /// <exception cref="ArgumentException">The keys are not strictly ascending.</exception>
@@ -151,13 +153,14 @@ internal sealed class SortedKeyMap<TValue>
     /// <param name="value">The value, when the key is present.</param>
     /// <param name="payload">The key's payload, when the key is present.</param>
     /// <returns><see langword="true"/> when the key is present.</returns>
-    public bool TryGetValue(ReadOnlySpan<byte> key, [System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out TValue value, out ReadOnlyMemory<byte> payload)
+    public bool TryGetValue(ReadOnlySpan<byte> key, [System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out TValue value, out ReadOnlySpan<byte> payload)
         => TryFind(root, key, out value, out payload);
 
     /// <summary>Returns a map in which <paramref name="key"/> has <paramref name="value"/> and no payload.</summary>
     /// <param name="key">The key; it is copied.</param>
     /// <param name="value">The value.</param>
     /// <returns>The new map.</returns>
+    /// <remarks>Nothing this map or the new one drop is ever freed: for tests and small maps.</remarks>
     public SortedKeyMap<TValue> SetItem(byte[] key, TValue value)
     {
         var builder = ToBuilder();
@@ -176,7 +179,12 @@ internal sealed class SortedKeyMap<TValue>
 
     /// <summary>Starts a batch of updates on top of this map, which itself never changes.</summary>
     /// <returns>The builder.</returns>
-    public Builder ToBuilder() => new(root, Count);
+    public Builder ToBuilder() => new(root, Count, null);
+
+    /// <summary>Starts a batch of updates on top of this map, handing every entry it drops to <paramref name="reclaimer"/>.</summary>
+    /// <param name="reclaimer">Frees dropped entries once no reader can see them; <see langword="null"/> never frees them.</param>
+    /// <returns>The builder.</returns>
+    public Builder ToBuilder(EntryReclaimer? reclaimer) => new(root, Count, reclaimer);
 
     /// <summary>Enumerates the entries in key order, starting at the first key not less than <paramref name="start"/>.</summary>
     /// <param name="start">Where to start; empty starts at the first key.</param>
@@ -204,7 +212,7 @@ internal sealed class SortedKeyMap<TValue>
             for (; position < leaf.Count; position++)
             {
                 var slot = leaf.Slots[position];
-                yield return new(slot.Entry.KeyMemory, slot.Entry.Payload, slot.Value);
+                yield return new(slot.Entry, slot.Value);
             }
 
             Node? next = null;
@@ -265,7 +273,7 @@ internal sealed class SortedKeyMap<TValue>
 
                 for (var i = leaf.Count; i < Capacity; i++)
                 {
-                    if (leaf.Slots[i].Entry.Data is not null)
+                    if (!leaf.Slots[i].Entry.IsEmpty)
                         throw new InvalidOperationException("A free slot still holds an entry.");
                 }
 
@@ -298,7 +306,7 @@ internal sealed class SortedKeyMap<TValue>
             => (lower is null || Compare(key, lower) >= 0) && (upper is null || Compare(key, upper) < 0);
     }
 
-    private static bool TryFind(Node? node, ReadOnlySpan<byte> key, [System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out TValue value, out ReadOnlyMemory<byte> payload)
+    private static bool TryFind(Node? node, ReadOnlySpan<byte> key, [System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out TValue value, out ReadOnlySpan<byte> payload)
     {
         if (Find(node, key) is { } slot)
         {
@@ -332,14 +340,16 @@ internal sealed class SortedKeyMap<TValue>
     /// </summary>
     public sealed class Builder
     {
+        private readonly EntryReclaimer? reclaimer;
         private Node? root;
         private long count;
         private object owner = new();
 
-        internal Builder(Node? root, long count)
+        internal Builder(Node? root, long count, EntryReclaimer? reclaimer)
         {
             this.root = root;
             this.count = count;
+            this.reclaimer = reclaimer;
         }
 
         /// <summary>Sets a key with no payload.</summary>
@@ -352,11 +362,12 @@ internal sealed class SortedKeyMap<TValue>
         }
 
         /// <summary>Sets a key and its payload.</summary>
-        /// <param name="entry">The key and its payload; the map keeps the array.</param>
+        /// <param name="entry">The key and its payload; the map owns the block from here on.</param>
         /// <param name="value">The value.</param>
         public void Set(KeyWithPayload entry, TValue value)
         {
-            ArgumentNullException.ThrowIfNull(entry.Data);
+            if (entry.IsEmpty)
+                throw new ArgumentException("An entry has a block.", nameof(entry));
             if (root is null)
             {
                 var leaf = new Leaf(owner);
@@ -390,8 +401,17 @@ internal sealed class SortedKeyMap<TValue>
         /// <param name="value">The value, when the key is present.</param>
         /// <param name="payload">The key's payload, when the key is present.</param>
         /// <returns><see langword="true"/> when the key is present.</returns>
-        public bool TryGetValue(ReadOnlySpan<byte> key, [System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out TValue value, out ReadOnlyMemory<byte> payload)
+        public bool TryGetValue(ReadOnlySpan<byte> key, [System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out TValue value, out ReadOnlySpan<byte> payload)
             => TryFind(root, key, out value, out payload);
+
+        /// <summary>Hands every entry of the map as the builder has it to the reclaimer: the whole state is being replaced.</summary>
+        public void RetireAll()
+        {
+            if (reclaimer is null)
+                return;
+            foreach (var entry in new SortedKeyMap<TValue>(root, count).Enumerate())
+                reclaimer.Retire(entry.Item);
+        }
 
         /// <summary>Removes a key.</summary>
         /// <param name="key">The key.</param>
@@ -434,6 +454,7 @@ internal sealed class SortedKeyMap<TValue>
                 var position = leaf.LowerBound(slot.Entry.Key, out var found);
                 if (found)
                 {
+                    reclaimer?.Retire(leaf.Slots[position].Entry);
                     leaf.Slots[position] = slot;
                     return null;
                 }
@@ -484,7 +505,9 @@ internal sealed class SortedKeyMap<TValue>
         {
             if (node is Leaf leaf)
             {
-                leaf.RemoveAt(leaf.LowerBound(key, out _));
+                var position = leaf.LowerBound(key, out _);
+                reclaimer?.Retire(leaf.Slots[position].Entry);
+                leaf.RemoveAt(position);
                 return;
             }
 
@@ -562,11 +585,17 @@ internal sealed class SortedKeyMap<TValue>
         }
     }
 
-    /// <summary>One entry of the map, as enumerated.</summary>
-    /// <param name="Key">The key.</param>
-    /// <param name="Payload">The key's payload (empty when it has none).</param>
+    /// <summary>One entry of the map, as enumerated; its key and payload are valid only while the entry is (see <see cref="EntryReclaimer"/>).</summary>
+    /// <param name="Item">The key with its payload.</param>
     /// <param name="Value">The value.</param>
-    public readonly record struct Entry(ReadOnlyMemory<byte> Key, ReadOnlyMemory<byte> Payload, TValue Value);
+    public readonly record struct Entry(KeyWithPayload Item, TValue Value)
+    {
+        /// <summary>Gets the key.</summary>
+        public ReadOnlySpan<byte> Key => Item.Key;
+
+        /// <summary>Gets the key's payload (empty when it has none).</summary>
+        public ReadOnlySpan<byte> Payload => Item.Payload;
+    }
 
     /// <summary>A leaf slot: an entry and its value.</summary>
     /// <param name="Entry">The key with its payload.</param>

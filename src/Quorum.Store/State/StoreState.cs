@@ -27,7 +27,11 @@ internal sealed class StoreState
         0,
         0);
 
-    /// <summary>Gets the keys, in byte order; a leased key's payload starts with its lease (see <see cref="KeyRecord"/>).</summary>
+    /// <summary>
+    /// Gets the keys, in byte order; a leased key's payload starts with its lease (see <see cref="KeyRecord"/>).
+    /// Keys and payloads are native memory: read them only inside a read of the state machine
+    /// (<see cref="KeyValueStateMachine.EnterRead"/>) or on the applier, and copy out what you keep.
+    /// </summary>
     public SortedKeyMap<KeyRecord> Keys { get; }
 
     /// <summary>Gets the member table, by member ID.</summary>
@@ -61,25 +65,25 @@ internal sealed class StoreState
     /// <param name="key">The key.</param>
     /// <returns>The key, its value and revision, or <see langword="null"/> when absent.</returns>
     public StoredKey? Find(ReadOnlySpan<byte> key)
-        => Keys.TryGetValue(key, out var record, out var payload) ? new StoredKey(key.ToArray(), record.ValueOf(payload), record.Revision) : null;
+        => Keys.TryGetValue(key, out var record, out var payload) ? new StoredKey(key.ToArray(), record.ValueOf(payload).ToArray(), record.Revision) : null;
 
     /// <summary>Enumerates keys in byte order from the first one not less than <paramref name="start"/>.</summary>
     /// <param name="start">Where to start.</param>
     /// <returns>The keys, lazily.</returns>
     public IEnumerable<StoredKey> EnumerateFrom(byte[] start)
     {
-        foreach (var (key, payload, record) in Keys.EnumerateFrom(start))
-            yield return new StoredKey(key, record.ValueOf(payload), record.Revision);
+        foreach (var entry in Keys.EnumerateFrom(start))
+            yield return new StoredKey(entry.Key.ToArray(), entry.Value.ValueOf(entry.Payload).ToArray(), entry.Value.Revision);
     }
 
     /// <summary>Enumerates the keys that have a lease.</summary>
     /// <returns>Each leased key with the revision its lease belongs to.</returns>
     public IEnumerable<LeaseGrant> EnumerateLeases()
     {
-        foreach (var (key, payload, record) in Keys.Enumerate())
+        foreach (var entry in Keys.Enumerate())
         {
-            if (record.LeaseOf(payload.Span) is { } lease)
-                yield return new LeaseGrant(key.ToArray(), record.Revision, lease);
+            if (entry.Value.LeaseOf(entry.Payload) is { } lease)
+                yield return new LeaseGrant(entry.Key.ToArray(), entry.Value.Revision, lease);
         }
     }
 
@@ -117,7 +121,12 @@ internal sealed class StoreState
 
     /// <summary>Starts a run of changes on top of this state, which itself never changes.</summary>
     /// <returns>The builder.</returns>
-    public Builder ToBuilder() => new(this);
+    public Builder ToBuilder() => new(this, null);
+
+    /// <summary>Starts a run of changes on top of this state, handing every entry it drops to <paramref name="reclaimer"/>.</summary>
+    /// <param name="reclaimer">Frees dropped entries once no reader can see them.</param>
+    /// <returns>The builder.</returns>
+    public Builder ToBuilder(EntryReclaimer reclaimer) => new(this, reclaimer);
 
     /// <summary>
     /// The state as the applier changes it: tree nodes the builder made since it last handed out a
@@ -132,9 +141,9 @@ internal sealed class StoreState
         private ImmutableSortedDictionary<string, MemberInfo> members;
         private WatchHistory history;
 
-        internal Builder(StoreState state)
+        internal Builder(StoreState state, EntryReclaimer? reclaimer)
         {
-            keys = state.Keys.ToBuilder();
+            keys = state.Keys.ToBuilder(reclaimer);
             members = state.Members;
             history = state.History;
             Index = state.Index;
@@ -186,6 +195,9 @@ internal sealed class StoreState
             if (LastChanges is not null)
                 history = history.Append(LastChanges);
         }
+
+        /// <summary>Hands every key's entry to the reclaimer: the whole state is being replaced, and this builder is done.</summary>
+        public void RetireAll() => keys.RetireAll();
 
         /// <summary>Yields the state as it stands; the builder copies a node again before it next changes it.</summary>
         /// <returns>The state.</returns>
@@ -242,7 +254,10 @@ internal sealed class StoreState
 
             value.CopyTo(payload);
             keys.Set(entry, new KeyRecord(index, lease is not null));
-            changes.Add(new KeyChange(KeyChangeKind.Put, entry.KeyMemory, entry.Payload[(entry.Payload.Length - value.Length)..], index));
+
+            // The command's own arrays, not the entry's block: watchers keep changes after the
+            // entry is overwritten and freed.
+            changes.Add(new KeyChange(KeyChangeKind.Put, key, value, index));
         }
 
         private void Delete(byte[] key, long index)
@@ -271,7 +286,7 @@ internal sealed class StoreState
                         break;
                     default:
                         results[i] = keys.TryGetValue(step.Key, out var record, out var payload)
-                            ? new TxnOperationResult(step.Key, record.ValueOf(payload), record.Revision)
+                            ? new TxnOperationResult(step.Key, record.ValueOf(payload).ToArray(), record.Revision)
                             : new TxnOperationResult(step.Key, null, 0);
                         break;
                 }
@@ -286,7 +301,7 @@ internal sealed class StoreState
             if (compare.Revision is { } revision)
                 return (present ? record.Revision : 0) == revision;
 
-            return present && record.ValueOf(payload).Span.SequenceEqual(compare.Value);
+            return present && record.ValueOf(payload).SequenceEqual(compare.Value);
         }
     }
 }
