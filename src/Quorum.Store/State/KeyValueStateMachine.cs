@@ -18,10 +18,9 @@ namespace Quorum.Store.State;
 /// Readers get immutable <see cref="StoreState"/> versions, so they never see half an entry and
 /// never hold a lock while they read. Keys and values live in native memory that the applier frees
 /// as soon as no reader can see them (<see cref="EntryReclaimer"/>): whoever reads keys or values
-/// does so inside <see cref="EnterRead"/> and copies out what it keeps. The applier changes one <see cref="StoreState.Builder"/> in
-/// place and hands out a version only when someone asks for one after an entry was applied: a run of
-/// writes nobody reads in between copies no tree nodes, which at a million keys is most of what the
-/// garbage collector would otherwise have to copy and mark. Because a version never changes, a
+/// does so inside <see cref="EnterRead"/> and copies out what it keeps. The applier changes one
+/// <see cref="StoreState.Builder"/> in place and hands out a version only when someone asks for one
+/// after an entry was applied: a run of writes nobody reads in between copies no tree nodes. Because a version never changes, a
 /// snapshot is written in the background from the version current when it was started, while later
 /// entries keep being applied; it becomes the log's snapshot at the next apply after it is complete
 /// and on disk.
