@@ -295,6 +295,7 @@ internal sealed partial class KeyValueStateMachine : IStateMachine, IAsyncDispos
         catch (OperationCanceledException)
         {
             // A reader never left: leave the blocks to the process rather than free them under it.
+            LogReadersOutstanding();
         }
     }
 
@@ -366,6 +367,9 @@ internal sealed partial class KeyValueStateMachine : IStateMachine, IAsyncDispos
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Snapshot failed; will try again after another interval of entries")]
     private partial void LogSnapshotFailed(Exception? exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Reads still in progress 10 s after the state machine closed; its keys and values are left to the process instead of being freed")]
+    private partial void LogReadersOutstanding();
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Restored snapshot at index {Index} ({Keys} keys) in {Milliseconds} ms")]
     private partial void LogRestored(long index, long keys, long milliseconds);

@@ -367,7 +367,7 @@ internal sealed class SortedKeyMap<TValue>
         public void Set(KeyWithPayload entry, TValue value)
         {
             if (entry.IsEmpty)
-                throw new ArgumentException("An entry has a block.", nameof(entry));
+                throw new ArgumentException("The entry has no block.", nameof(entry));
             if (root is null)
             {
                 var leaf = new Leaf(owner);
