@@ -1,6 +1,6 @@
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
+using Quorum.IntegrationTests.Infrastructure;
 
 namespace Quorum.Store.Tests;
 
@@ -10,7 +10,7 @@ public sealed class RaftNodeHostTests
     public async Task A_node_whose_raft_log_fails_restarts_raft_from_disk_and_keeps_its_data()
     {
         using var temp = new TempDirectory();
-        var options = new StoreOptions { DataDirectory = temp.Path, NodeId = "solo", RaftEndPoint = new IPEndPoint(IPAddress.Loopback, FreePort()) };
+        var options = new StoreOptions { DataDirectory = temp.Path, NodeId = "solo", RaftEndPoint = new IPEndPoint(IPAddress.Loopback, Ports.Next()) };
         await using var store = await QuorumStore.OpenAsync(options);
         await WaitUntilAsync(() => store.IsLeader, "the node to lead");
         var before = await store.SetAsync("k"u8.ToArray(), "v"u8.ToArray());
@@ -30,15 +30,6 @@ public sealed class RaftNodeHostTests
         Assert.Equal(before.Revision, stored.Revision);
         Assert.True((await store.SetAsync("after"u8.ToArray(), "ok"u8.ToArray())).Revision > before.Revision);
         Assert.False(store.Failed.IsCompleted);
-    }
-
-    private static int FreePort()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
     }
 
     private static async Task WaitUntilAsync(Func<bool> condition, string what)
