@@ -81,17 +81,51 @@ public sealed class ConditionalWriteTests
 
         var decoded = CommandCodec.Decode(new System.Buffers.ReadOnlySequence<byte>(CommandCodec.Encode(commands)));
 
+        // The records hold byte arrays, which they compare by reference: compare each field's content.
+        Assert.Equal(commands.Length, decoded.Count);
         var put = Assert.IsType<PutCommand>(decoded[0]);
+        Assert.Equal(Key, put.Key);
+        Assert.Equal((byte[])[1, 2], put.Value);
         Assert.Equal(Precondition.AtRevision(77), put.Condition);
         Assert.Equal(lease, put.Lease);
-        Assert.Equal(Precondition.Absent, Assert.IsType<PutCommand>(decoded[1]).Condition);
-        Assert.Equal(Precondition.Exists, Assert.IsType<DeleteCommand>(decoded[2]).Condition);
-        Assert.Equal(99, Assert.IsType<ExpireCommand>(decoded[3]).Revision);
+
+        var create = Assert.IsType<PutCommand>(decoded[1]);
+        Assert.Equal(Key, create.Key);
+        Assert.Equal((byte[])[3], create.Value);
+        Assert.Equal(Precondition.Absent, create.Condition);
+        Assert.Null(create.Lease);
+
+        var delete = Assert.IsType<DeleteCommand>(decoded[2]);
+        Assert.Equal(Key, delete.Key);
+        Assert.Equal(Precondition.Exists, delete.Condition);
+
+        var expire = Assert.IsType<ExpireCommand>(decoded[3]);
+        Assert.Equal(Key, expire.Key);
+        Assert.Equal(99, expire.Revision);
+
         var txn = Assert.IsType<TxnCommand>(decoded[4]);
+        Assert.Equal(2, txn.Compares.Count);
+        Assert.Equal(Key, txn.Compares[0].Key);
         Assert.Equal(0, txn.Compares[0].Revision);
-        Assert.Equal(new byte[] { 8, 9 }, txn.Compares[1].Value);
+        Assert.Null(txn.Compares[0].Value);
+        Assert.Equal((byte[])[7], txn.Compares[1].Key);
+        Assert.Null(txn.Compares[1].Revision);
+        Assert.Equal((byte[])[8, 9], txn.Compares[1].Value);
+
+        Assert.Equal(2, txn.Success.Count);
+        Assert.Equal(TxnOperationKind.Put, txn.Success[0].Kind);
+        Assert.Equal(Key, txn.Success[0].Key);
+        Assert.Equal((byte[])[4], txn.Success[0].Value);
         Assert.Equal(lease, txn.Success[0].Lease);
         Assert.Equal(TxnOperationKind.Get, txn.Success[1].Kind);
-        Assert.Equal(TxnOperationKind.Delete, Assert.Single(txn.Failure).Kind);
+        Assert.Equal((byte[])[7], txn.Success[1].Key);
+        Assert.Null(txn.Success[1].Value);
+        Assert.Null(txn.Success[1].Lease);
+
+        var failure = Assert.Single(txn.Failure);
+        Assert.Equal(TxnOperationKind.Delete, failure.Kind);
+        Assert.Equal((byte[])[7], failure.Key);
+        Assert.Null(failure.Value);
+        Assert.Null(failure.Lease);
     }
 }
