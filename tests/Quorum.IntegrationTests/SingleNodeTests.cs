@@ -54,10 +54,12 @@ public sealed class SingleNodeTests(ITestOutputHelper output)
 
         Assert.Equal("second", await cluster[0].Client.GetStringAsync("dir/sub/leaf", Consistency.Stale));
 
+        long deleteRevision;
         using (var delete = await http.DeleteAsync("/key/dir/sub/leaf"))
         {
             Assert.Equal(HttpStatusCode.OK, delete.StatusCode);
-            Assert.True((await ReadJsonAsync(delete)).GetProperty("revision").GetInt64() > putRevision);
+            deleteRevision = (await ReadJsonAsync(delete)).GetProperty("revision").GetInt64();
+            Assert.True(deleteRevision > putRevision);
         }
 
         using (var absent = await http.GetAsync("/key/dir/sub/leaf"))
@@ -66,8 +68,24 @@ public sealed class SingleNodeTests(ITestOutputHelper output)
             Assert.Contains("not found", (await ReadJsonAsync(absent)).GetProperty("error").GetString());
         }
 
+        // Deleting an absent key is not an error, and (docs/API.md) "the answer carries the delete's
+        // revision either way": the delete is a log entry of its own, the next one on this node,
+        // and it changes no key.
+        var keysBefore = await cluster[0].Client.ListAsync();
+        Assert.Equal(deleteRevision, keysBefore.Revision);
         using (var deleteAbsent = await http.DeleteAsync("/key/never-existed"))
+        {
             Assert.Equal(HttpStatusCode.OK, deleteAbsent.StatusCode);
+            Assert.Equal($$"""{"status":"success","revision":{{deleteRevision + 1}}}""", await deleteAbsent.Content.ReadAsStringAsync());
+        }
+
+        Assert.Null(await cluster[0].Client.GetAsync("never-existed"));
+        var keysAfter = await cluster[0].Client.ListAsync();
+        Assert.Equal(deleteRevision + 1, keysAfter.Revision);
+        Assert.Equal(deleteRevision + 1, (await cluster[0].Client.GetStatusAsync()).AppliedIndex);
+        Assert.Equal(
+            keysBefore.Items.Select(i => (i.Key, Convert.ToBase64String(i.Value), i.Revision)),
+            keysAfter.Items.Select(i => (i.Key, Convert.ToBase64String(i.Value), i.Revision)));
 
         var longest = new string('k', 1024);
         Assert.True(await cluster[0].Client.PutAsync(longest, "fits") > 0);
@@ -107,20 +125,37 @@ public sealed class SingleNodeTests(ITestOutputHelper output)
         Assert.True(await node.Client.PutAsync("after-restart", "x") > revisions.Values.Max());
     }
 
-    [Fact]
+    // "quorum serve" with no flags binds 127.0.0.1:8080 (HTTP) and 127.0.0.1:8081 (Raft), which the
+    // host may well be using. So the node runs in a private network namespace, where they are
+    // certainly free, and is checked from inside it: the CLI with no --endpoints (its own default is
+    // http://127.0.0.1:8080) writes and reads, and the member table, asked over HTTP from inside the
+    // namespace (the CLI has no verb for it), holds 127.0.0.1:8081.
+    [RootFact]
     public async Task Serve_with_no_flags_runs_a_node_on_the_embedded_defaults()
     {
         using var directory = new TemporaryDirectory("quorum-defaults");
-        await using var program = QuorumProgram.Start(["serve"], directory.Path);
+        await using var program = QuorumProgram.Start(["serve"], directory.Path, launcher: PrivateNetwork.NewNamespace);
         try
         {
-            using var client = new QuorumClient(new Uri("http://127.0.0.1:8080"));
-            await Eventually.UntilAsync(async () => (await client.GetStatusAsync()).State == "leader", Timeout, "the default node to lead");
+            using var http = PrivateNetwork.HttpClientInto(program.Id, new Uri("http://127.0.0.1:8080"));
+            using var client = new QuorumClient(http);
+            await Eventually.UntilAsync(
+                async () => program.HasExited
+                    ? throw new InvalidOperationException($"quorum serve exited with code {program.ExitCode}")
+                    : (await client.GetStatusAsync()).State == "leader",
+                Timeout,
+                "the default node to lead");
 
-            Assert.True(await client.PutAsync("greeting", "hello") > 0);
-            Assert.Equal("hello", await client.GetStringAsync("greeting"));
+            var inside = PrivateNetwork.Join(program.Id);
+            var put = await QuorumCli.RunAsync(["put", "greeting", "hello"], launcher: inside);
+            Assert.True(put.ExitCode == 0, put.ToString());
+            var revision = long.Parse(put.Stdout.Trim(), System.Globalization.CultureInfo.InvariantCulture);
+            var get = await QuorumCli.RunAsync(["get", "greeting", "--revision"], launcher: inside);
+            Assert.True(get.ExitCode == 0, get.ToString());
+            Assert.Equal($"{revision} hello\n", get.Stdout);
+
             var member = Assert.Single(await client.GetMembersAsync());
-            Assert.Equal("127.0.0.1:8081", member.Address);
+            Assert.Equal(("127.0.0.1:8081", "http://127.0.0.1:8080", true), (member.Address, member.Http, member.Leader));
             foreach (var file in new[] { "LOCK", "node.json", "cluster.config" })
                 Assert.True(File.Exists(Path.Combine(directory.Path, "data", file)), $"./data/{file} should exist");
 

@@ -42,9 +42,10 @@ internal sealed class QuorumCli : IAsyncDisposable
     /// <param name="args">The arguments, starting with the verb.</param>
     /// <param name="stdin">What to write to its standard input.</param>
     /// <param name="environment">Variables to set; <c>QUORUM_ENDPOINTS</c> is unset unless given here.</param>
-    public static async Task<CliResult> RunAsync(IEnumerable<string> args, string? stdin = null, IReadOnlyDictionary<string, string>? environment = null)
+    /// <param name="launcher">A command that runs the verb, its command line appended (such as <see cref="PrivateNetwork.Join"/>).</param>
+    public static async Task<CliResult> RunAsync(IEnumerable<string> args, string? stdin = null, IReadOnlyDictionary<string, string>? environment = null, IReadOnlyList<string>? launcher = null)
     {
-        using var process = Process.Start(StartInfo(args, environment)) ?? throw new InvalidOperationException("Could not start quorum.");
+        using var process = Process.Start(StartInfo(args, environment, launcher)) ?? throw new InvalidOperationException("Could not start quorum.");
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
         await process.StandardInput.WriteAsync(stdin ?? string.Empty);
@@ -68,7 +69,7 @@ internal sealed class QuorumCli : IAsyncDisposable
     /// <param name="args">The arguments, starting with the verb.</param>
     public static QuorumCli Start(IEnumerable<string> args)
     {
-        var process = Process.Start(StartInfo(args, environment: null)) ?? throw new InvalidOperationException("Could not start quorum.");
+        var process = Process.Start(StartInfo(args, environment: null, launcher: null)) ?? throw new InvalidOperationException("Could not start quorum.");
         process.StandardInput.Close();
         return new QuorumCli(process);
     }
@@ -97,22 +98,16 @@ internal sealed class QuorumCli : IAsyncDisposable
         process.Dispose();
     }
 
-    private static ProcessStartInfo StartInfo(IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment)
+    private static ProcessStartInfo StartInfo(IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment, IReadOnlyList<string>? launcher)
     {
-        var info = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            StandardInputEncoding = new UTF8Encoding(false),
-            StandardOutputEncoding = new UTF8Encoding(false),
-            StandardErrorEncoding = new UTF8Encoding(false),
-            UseShellExecute = false,
-            WorkingDirectory = Path.GetTempPath(),
-        };
-        info.ArgumentList.Add(QuorumProgram.Path);
-        foreach (var arg in args)
-            info.ArgumentList.Add(arg);
+        var info = QuorumProgram.StartInfo(args, launcher);
+        info.RedirectStandardInput = true;
+        info.RedirectStandardOutput = true;
+        info.RedirectStandardError = true;
+        info.StandardInputEncoding = new UTF8Encoding(false);
+        info.StandardOutputEncoding = new UTF8Encoding(false);
+        info.StandardErrorEncoding = new UTF8Encoding(false);
+        info.WorkingDirectory = Path.GetTempPath();
 
         info.Environment.Remove("QUORUM_ENDPOINTS");
         foreach (var (name, value) in environment ?? new Dictionary<string, string>())

@@ -12,18 +12,12 @@ internal sealed class QuorumProgram : IAsyncDisposable
     private readonly ConcurrentQueue<string> output = new();
     private readonly Process process;
 
-    private QuorumProgram(IEnumerable<string> args, string? workingDirectory, IReadOnlyDictionary<string, string>? environment)
+    private QuorumProgram(IEnumerable<string> args, string? workingDirectory, IReadOnlyDictionary<string, string>? environment, IReadOnlyList<string>? launcher)
     {
-        var info = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = workingDirectory ?? System.IO.Path.GetTempPath(),
-        };
-        info.ArgumentList.Add(Path);
-        foreach (var arg in args)
-            info.ArgumentList.Add(arg);
+        var info = StartInfo(args, launcher);
+        info.RedirectStandardOutput = true;
+        info.RedirectStandardError = true;
+        info.WorkingDirectory = workingDirectory ?? System.IO.Path.GetTempPath();
 
         // The node-configuration variables of the test runner must not leak into the program.
         foreach (var variable in NodeVariables)
@@ -51,8 +45,22 @@ internal sealed class QuorumProgram : IAsyncDisposable
     public string Output => string.Join('\n', output);
 
     /// <summary>Starts the program with exactly these arguments.</summary>
-    public static QuorumProgram Start(IEnumerable<string> args, string? workingDirectory = null, IReadOnlyDictionary<string, string>? environment = null)
-        => new(args, workingDirectory, environment);
+    /// <param name="args">The arguments, starting with the verb.</param>
+    /// <param name="workingDirectory">Where it runs (default: the temp folder).</param>
+    /// <param name="environment">Variables to set; the node-configuration variables of the test runner are removed.</param>
+    /// <param name="launcher">A command that runs the program, its command line appended (such as <see cref="PrivateNetwork.NewNamespace"/>); it must exec it, so that the process started is the program.</param>
+    public static QuorumProgram Start(IEnumerable<string> args, string? workingDirectory = null, IReadOnlyDictionary<string, string>? environment = null, IReadOnlyList<string>? launcher = null)
+        => new(args, workingDirectory, environment, launcher);
+
+    /// <summary>Builds the start of <c>dotnet quorum.dll ARGS</c>, behind <paramref name="launcher"/> if given, without shell and with nothing redirected yet.</summary>
+    public static ProcessStartInfo StartInfo(IEnumerable<string> args, IReadOnlyList<string>? launcher)
+    {
+        IEnumerable<string> command = [.. launcher ?? [], "dotnet", Path, .. args];
+        var info = new ProcessStartInfo(command.First()) { UseShellExecute = false };
+        foreach (var arg in command.Skip(1))
+            info.ArgumentList.Add(arg);
+        return info;
+    }
 
     /// <summary>Waits for the program to exit by itself.</summary>
     /// <returns>The exit code.</returns>
