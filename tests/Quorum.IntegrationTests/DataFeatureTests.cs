@@ -72,15 +72,17 @@ public sealed class DataFeatureTests(ITestOutputHelper output)
         await using var cluster = await TestCluster.StartAsync(1, output);
         var client = cluster[0].Client;
         var expected = Enumerable.Range(0, 25).Select(i => $"list/{i:D2}").ToList();
+        var written = new Dictionary<string, (string Value, long Revision)>();
         foreach (var key in expected.AsEnumerable().Reverse())
-            await client.PutAsync(key, "value " + key);
-        await client.PutAsync("lisu", "outside");
+            written[key] = ("value " + key, await client.PutAsync(key, "value " + key));
+        written["lisu"] = ("outside", await client.PutAsync("lisu", "outside"));
         var last = await client.PutAsync("lisa", "outside");
+        written["lisa"] = ("outside", last);
 
         var first = await client.ListAsync("list/", limit: 10);
         Assert.Equal(expected.Take(10), first.Items.Select(i => i.Key));
         Assert.True(first.More);
-        Assert.True(first.Revision >= last);
+        Assert.Equal(last, first.Revision); // nothing was written after "lisa"
         Assert.Equal("value list/00", Encoding.UTF8.GetString(first.Items[0].Value));
 
         var all = new List<string>();
@@ -92,8 +94,16 @@ public sealed class DataFeatureTests(ITestOutputHelper output)
         Assert.Equal(expected.Skip(21), tail.Items.Select(i => i.Key));
         Assert.False(tail.More);
 
+        // Every key, in byte order ("lisa" < "list/..." < "lisu"), each with its value and the revision of its write.
         var stale = await client.ListAsync(string.Empty, limit: 1000, consistency: Consistency.Stale);
-        Assert.Equal(27, stale.Items.Count);
+        Assert.Equal(
+            ["lisa", .. expected, "lisu"],
+            stale.Items.Select(i => i.Key));
+        Assert.Equal(
+            stale.Items.Select(i => (i.Key, written[i.Key].Value, written[i.Key].Revision)),
+            stale.Items.Select(i => (i.Key, Encoding.UTF8.GetString(i.Value), i.Revision)));
+        Assert.False(stale.More);
+        Assert.Equal(last, stale.Revision);
 
         var bad = await SendAsync(cluster[0].Http, HttpMethod.Get, "/keys?limit=0");
         Assert.Equal(HttpStatusCode.BadRequest, bad.Status);
@@ -150,7 +160,7 @@ public sealed class DataFeatureTests(ITestOutputHelper output)
         await using var cluster = await TestCluster.StartAsync(1, output, "--watch-history", "5");
         var client = cluster[0].Client;
         var first = await client.PutAsync("app/a", "1");
-        await client.PutAsync("other/b", "2");
+        var other = await client.PutAsync("other/b", "2");
         var deleted = await client.DeleteAsync("app/a");
 
         using var stop = new CancellationTokenSource(Timeout);
@@ -173,11 +183,15 @@ public sealed class DataFeatureTests(ITestOutputHelper output)
         Assert.Null(events[1].Value);
         Assert.Equal("3", Encoding.UTF8.GetString(events[2].Value!));
 
+        List<long> changes = [first, other, deleted, put];
         for (var i = 0; i < 6; i++)
-            await client.PutAsync("app/d", i.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            changes.Add(await client.PutAsync("app/d", i.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+
+        // The history keeps the latest 5 of these 10 changes; a watch can start right after the
+        // newest change it dropped.
         var gone = await SendAsync(cluster[0].Http, HttpMethod.Get, $"/watch?from={first}");
         Assert.Equal(HttpStatusCode.Gone, gone.Status);
-        Assert.True(gone.Body.GetProperty("revision").GetInt64() > first);
+        Assert.Equal(changes[^6] + 1, gone.Body.GetProperty("revision").GetInt64());
         Assert.Equal(HttpStatusCode.BadRequest, (await SendAsync(cluster[0].Http, HttpMethod.Get, "/watch?from=x")).Status);
     }
 
@@ -188,8 +202,12 @@ public sealed class DataFeatureTests(ITestOutputHelper output)
         var client = cluster[0].Client;
         var ttl = TimeSpan.FromSeconds(2);
 
+        // The lease runs from when the write is applied: after it was sent, before it was acknowledged.
         var sent = Stopwatch.StartNew();
         var revision = await client.PutAsync("session", Encoding.UTF8.GetBytes("alive"), new PutOptions(Ttl: ttl));
+        var acknowledged = Stopwatch.StartNew();
+        var alive = await client.GetStringAsync("session");
+        var readBefore = sent.Elapsed;
         using var stop = new CancellationTokenSource(Timeout);
         var deletion = Task.Run(async () =>
         {
@@ -204,9 +222,24 @@ public sealed class DataFeatureTests(ITestOutputHelper output)
 
         var delete = await deletion;
         var lived = sent.Elapsed;
+        var afterAcknowledgement = acknowledged.Elapsed;
+        output.WriteLine($"read back {readBefore.TotalMilliseconds:0} ms after the write was sent; delete seen {lived.TotalMilliseconds:0} ms after it was sent, {afterAcknowledgement.TotalMilliseconds:0} ms after it was acknowledged");
+
+        // Before the TTL ran out the key was there: a read that completed within TTL - 1 s of sending
+        // the write (on one node it takes milliseconds; 1 s covers a stalled host).
+        Assert.True(readBefore < ttl - TimeSpan.FromSeconds(1), $"the read before expiry completed only {readBefore.TotalMilliseconds:0} ms after the write was sent");
+        Assert.Equal("alive", alive);
+
+        // The expiry is the next log entry (nothing else writes to this node), seen as a delete.
         Assert.NotNull(delete);
-        Assert.True(delete.Revision > revision);
+        Assert.Equal(revision + 1, delete.Revision);
         Assert.True(lived >= ttl, $"the key expired after {lived.TotalMilliseconds:0} ms, before its TTL of {ttl.TotalMilliseconds:0} ms");
+
+        // Gone within TTL + 2 s of the acknowledgement. On one node the leader proposes the expiry when
+        // it is due and commits it in milliseconds, and a watcher sees it at once; the docs promise
+        // "about an election timeout plus a second" even across a leader change, and 2 s bounds that
+        // (300-600 ms election timeout here) with room for this 2-core host's scheduling.
+        Assert.True(afterAcknowledgement <= ttl + TimeSpan.FromSeconds(2), $"the key outlived its TTL by {(afterAcknowledgement - ttl).TotalMilliseconds:0} ms after the write was acknowledged");
         Assert.Null(await client.GetAsync("session"));
 
         // Written again without a TTL, a key is permanent.
