@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Text.Json;
-using Quorum.Client;
 using Quorum.IntegrationTests.Infrastructure;
 
 namespace Quorum.IntegrationTests;
@@ -10,16 +9,29 @@ public sealed class BenchToolTests(ITestOutputHelper output)
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// The value quorum-bench writes: <c>--value-size</c> bytes from <c>new Random(1)</c>, the same
+    /// for every key and every write (see <c>BenchRunner.RunAsync</c>).
+    /// </summary>
+    private static byte[] BenchValue(int size)
+    {
+        var value = new byte[size];
+        new Random(1).NextBytes(value);
+        return value;
+    }
+
+    // put: one key, so that every completed put wrote it and the key that must exist is known.
+    // mixed: every key is written before the run (population), so all of them must exist.
     [Theory]
-    [InlineData("put")]
-    [InlineData("mixed")]
-    public async Task Bench_reports_sane_numbers_against_one_node(string workload)
+    [InlineData("put", 1)]
+    [InlineData("mixed", 50)]
+    public async Task Bench_reports_sane_numbers_against_one_node(string workload, int keys)
     {
         await using var cluster = await TestCluster.StartAsync(1, output);
 
         var (exitCode, stdout, stderr) = await RunBenchAsync(
             "--endpoints", cluster[0].HttpUrl, "--workload", workload, "--clients", "4",
-            "--duration", "2s", "--warmup", "1s", "--keys", "50", "--value-size", "32", "--json");
+            "--duration", "2s", "--warmup", "1s", "--keys", keys.ToString(System.Globalization.CultureInfo.InvariantCulture), "--value-size", "32", "--json");
         output.WriteLine(stderr);
         output.WriteLine(stdout);
 
@@ -43,18 +55,18 @@ public sealed class BenchToolTests(ITestOutputHelper output)
         Assert.True(p50 > 0, $"p50 = {p50}");
         Assert.True(p50 <= p90 && p90 <= p99 && p99 <= p999 && p999 <= max, $"percentiles out of order: {p50} {p90} {p99} {p999} {max}");
 
-        // The load was real: the keys it wrote are in the store with the value size asked for.
-        var value = await cluster[0].Client.GetAsync("bench/00000000", Consistency.Stale);
-        if (workload == "mixed")
-            Assert.NotNull(value); // read workloads write every key first
-        if (value is not null)
-            Assert.Equal(32, value.Value.Length);
+        // The load was real: the store holds exactly the bench's keys, each with the bench's value.
+        // (put: operations > 0, so some put completed, and with one key it wrote bench/00000000.)
+        var page = await cluster[0].Client.ListAsync(string.Empty, limit: 1000);
+        Assert.Equal(Enumerable.Range(0, keys).Select(i => $"bench/{i:D8}"), page.Items.Select(i => i.Key));
+        Assert.All(page.Items, item => Assert.Equal(BenchValue(32), item.Value));
     }
 
     [Fact]
     public async Task Bench_without_population_reads_the_store_as_it_is()
     {
         await using var cluster = await TestCluster.StartAsync(1, output);
+        var before = await cluster[0].Client.GetStatusAsync();
 
         var (exitCode, stdout, stderr) = await RunBenchAsync(
             "--endpoints", cluster[0].HttpUrl, "--workload", "get", "--clients", "2",
@@ -62,12 +74,16 @@ public sealed class BenchToolTests(ITestOutputHelper output)
         output.WriteLine(stderr);
         output.WriteLine(stdout);
 
-        // Nothing wrote the keys, so every read found none (404, counted as an error) and the store is still empty.
+        // Nothing wrote the keys, so every read found none (404, counted as an error), and the store
+        // is as it was: no key, and not one log entry more (reads do not go through the log).
         var result = JsonDocument.Parse(stdout).RootElement;
         Assert.Equal(1, exitCode);
         Assert.Equal(0, result.GetProperty("operations").GetInt64());
         Assert.True(result.GetProperty("errors").GetInt64() > 0, stdout);
-        Assert.Null(await cluster[0].Client.GetAsync("bench/00000000", Consistency.Stale));
+        var page = await cluster[0].Client.ListAsync(string.Empty, limit: 1000);
+        Assert.Empty(page.Items);
+        Assert.Equal(before.AppliedIndex, page.Revision);
+        Assert.Equal(before.AppliedIndex, (await cluster[0].Client.GetStatusAsync()).AppliedIndex);
     }
 
     [Fact]
