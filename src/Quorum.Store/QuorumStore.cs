@@ -354,7 +354,7 @@ public sealed partial class QuorumStore : IAsyncDisposable
         timeout.CancelAfter(options.ReadTimeout);
         try
         {
-            return await ConfirmLeadershipAsync(Node, timeout.Token);
+            return await ConfirmLeadershipAsync(Node, options.SkipReadIndexQuorumRound, timeout.Token);
         }
         catch (OperationCanceledException) when (!token.IsCancellationRequested)
         {
@@ -627,7 +627,7 @@ public sealed partial class QuorumStore : IAsyncDisposable
             long index;
             if (!node.LeadershipToken.IsCancellationRequested || node.Cluster.Leader is { IsRemote: false })
             {
-                index = await ConfirmLeadershipAsync(node, timeout.Token);
+                index = await ConfirmLeadershipAsync(node, options.SkipReadIndexQuorumRound, timeout.Token);
             }
             else
             {
@@ -655,7 +655,7 @@ public sealed partial class QuorumStore : IAsyncDisposable
         return leaderClient.GetReadIndexAsync(leader, token);
     }
 
-    private static async Task<long> ConfirmLeadershipAsync(RaftNode node, CancellationToken token)
+    private static async Task<long> ConfirmLeadershipAsync(RaftNode node, bool skipQuorumRound, CancellationToken token)
     {
         var leadership = await node.AcquireLeadershipAsync(token);
 
@@ -667,7 +667,9 @@ public sealed partial class QuorumStore : IAsyncDisposable
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(token, leadership);
         try
         {
-            await node.Cluster.ForceReplicationAsync(linked.Token);
+            if (!skipQuorumRound)
+                await node.Cluster.ForceReplicationAsync(linked.Token);
+
             await node.Log.WaitForApplyAsync(index, linked.Token);
         }
         catch (Exception e) when (e is DotNextNotLeaderException || RaftNode.IsFailure(e) || (e is OperationCanceledException && leadership.IsCancellationRequested))

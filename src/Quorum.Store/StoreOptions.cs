@@ -171,6 +171,14 @@ public sealed class StoreOptions
     /// </summary>
     internal bool SkipReadBarrier { get; init; }
 
+    /// <summary>
+    /// Gets a value indicating that the leader hands out read indexes without the quorum round that
+    /// confirms it still leads. A finer planted bug than <see cref="SkipReadBarrier"/>: reads stay
+    /// current while leadership is stable and go stale only on a deposed leader that has not yet
+    /// heard of its successor (a paused or isolated one), which is what the fault suite must catch.
+    /// </summary>
+    internal bool SkipReadIndexQuorumRound { get; init; }
+
     /// <summary>Tells whether a node ID is acceptable: 1 to 64 ASCII letters, digits, '-', '_' or '.'.</summary>
     /// <param name="id">The ID.</param>
     /// <returns><see langword="true"/> when valid.</returns>

@@ -305,6 +305,7 @@ internal sealed partial class KeyValueStateMachine : IStateMachine, IAsyncDispos
         await WaitForPendingSnapshotAsync();
         pendingSnapshot = null;
 
+        LogInstalling(entry.Index);
         var stopwatch = Stopwatch.StartNew();
         var (installed, restored) = await snapshots.InstallAsync(entry, entry.Index, entry.Term, token);
         Replace(restored);
@@ -373,6 +374,9 @@ internal sealed partial class KeyValueStateMachine : IStateMachine, IAsyncDispos
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Restored snapshot at index {Index} ({Keys} keys) in {Milliseconds} ms")]
     private partial void LogRestored(long index, long keys, long milliseconds);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Installing a snapshot from the leader at index {Index}")]
+    private partial void LogInstalling(long index);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Installed snapshot from the leader at index {Index} ({Keys} keys) in {Milliseconds} ms")]
     private partial void LogInstalled(long index, long keys, long milliseconds);

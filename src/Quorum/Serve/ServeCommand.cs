@@ -27,6 +27,8 @@ internal static partial class ServeCommand
         var logger = loggerFactory.CreateLogger("Quorum.Serve");
         if (storeOptions.SkipReadBarrier)
             LogPlantedBug(logger, ServeSettings.PlantedBugVariable);
+        if (storeOptions.SkipReadIndexQuorumRound)
+            LogPlantedQuorumRoundBug(logger, ServeSettings.PlantedQuorumRoundBugVariable);
 
         using var stopping = new CancellationTokenSource();
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
@@ -105,6 +107,9 @@ internal static partial class ServeCommand
 
     [LoggerMessage(Level = LogLevel.Critical, Message = "{Variable}=1: linearizable reads skip the read barrier and may be stale. This is a planted bug for testing the fault-injection suite; never set it in production")]
     private static partial void LogPlantedBug(ILogger logger, string variable);
+
+    [LoggerMessage(Level = LogLevel.Critical, Message = "{Variable}=1: the leader answers read indexes without confirming its leadership with a quorum, so a deposed leader may serve stale reads. This is a planted bug for testing the fault-injection suite; never set it in production")]
+    private static partial void LogPlantedQuorumRoundBug(ILogger logger, string variable);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Stopping: finishing requests in flight, then flushing the log")]
     private static partial void LogStopping(ILogger logger);

@@ -15,6 +15,9 @@ internal sealed class ServeSettings
     /// <summary>The test-only environment variable that plants a stale-read bug (linearizable reads skip the read barrier).</summary>
     public const string PlantedBugVariable = "QUORUM_TEST_ONLY_SKIP_READ_BARRIER";
 
+    /// <summary>The test-only environment variable that plants a finer stale-read bug (the leader answers read indexes without its quorum round).</summary>
+    public const string PlantedQuorumRoundBugVariable = "QUORUM_TEST_ONLY_SKIP_READ_INDEX_QUORUM_ROUND";
+
     private const long MaxValueSize = 64L * 1024 * 1024;
     private const long MaxSnapshotLogSize = 64L * 1024 * 1024 * 1024;
 
@@ -134,6 +137,7 @@ internal sealed class ServeSettings
                 WatchHistoryChanges = ParseCount(Get("--watch-history") ?? "10000", Source("--watch-history"), allowZero: true),
                 WatchHistoryBytes = ParseSize(Get("--watch-history-size") ?? "64MiB", Source("--watch-history-size"), MaxSnapshotLogSize),
                 SkipReadBarrier = environment(PlantedBugVariable) == "1",
+                SkipReadIndexQuorumRound = environment(PlantedQuorumRoundBugVariable) == "1",
             };
 
             return new ServeSettings
