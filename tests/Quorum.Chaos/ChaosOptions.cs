@@ -16,6 +16,9 @@ internal sealed class ChaosOptions
           --scenario NAME           chaos (default) or partition-proof
           --faults a,b,...          fault kinds to cycle through (default: all)
           --planted-stale-reads     start nodes with the test-only switch that skips the read barrier
+          --planted-skip-quorum-round
+                                    start nodes with the test-only switch that makes the leader hand
+                                    out read indexes without its quorum round
           --snapshot-interval N     nodes' snapshot interval (default 200, so snapshots happen)
           --work-dir DIR            node data, logs and the history (default /tmp/quorum-chaos/<run>)
           --result FILE             also write the result as JSON
@@ -34,6 +37,8 @@ internal sealed class ChaosOptions
     public IReadOnlyList<string> Faults { get; private set; } = Nemesis.Nemesis.Kinds;
 
     public bool PlantedStaleReads { get; private set; }
+
+    public bool PlantedSkipQuorumRound { get; private set; }
 
     public bool Verbose { get; private set; }
 
@@ -95,6 +100,10 @@ internal sealed class ChaosOptions
                     break;
                 case "--planted-stale-reads":
                     options.PlantedStaleReads = true;
+                    forwarded.Add(arg);
+                    break;
+                case "--planted-skip-quorum-round":
+                    options.PlantedSkipQuorumRound = true;
                     forwarded.Add(arg);
                     break;
                 case "--verbose":

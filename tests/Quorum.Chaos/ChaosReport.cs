@@ -21,8 +21,45 @@ internal sealed record ChaosReport
     [JsonPropertyName("operations")]
     public int Operations { get; init; }
 
+    /// <summary>Gets how many faults of each kind were injected to their end.</summary>
     [JsonPropertyName("faults")]
     public IReadOnlyDictionary<string, int> Faults { get; init; } = new Dictionary<string, int>();
+
+    /// <summary>Gets how many faults of each kind were proven to have taken effect.</summary>
+    [JsonPropertyName("faultsTookEffect")]
+    public IReadOnlyDictionary<string, int> FaultsTookEffect { get; init; } = new Dictionary<string, int>();
+
+    /// <summary>Gets how many faults of each kind were skipped for want of a leader to hit.</summary>
+    [JsonPropertyName("faultsSkipped")]
+    public IReadOnlyDictionary<string, int> FaultsSkipped { get; init; } = new Dictionary<string, int>();
+
+    /// <summary>Gets every fault with its evidence, one line each.</summary>
+    [JsonPropertyName("faultRecords")]
+    public IReadOnlyList<string> FaultRecords { get; init; } = [];
+
+    /// <summary>Gets how many answers of each kind the clients got (<c>write 200</c>, <c>read 503</c>, <c>cas timeout</c>, ...).</summary>
+    [JsonPropertyName("answers")]
+    public IReadOnlyDictionary<string, int> Answers { get; init; } = new Dictionary<string, int>();
+
+    /// <summary>Gets the successful reads of the register keys: what the linearizability check rests on.</summary>
+    [JsonPropertyName("readsChecked")]
+    public int ReadsChecked { get; init; }
+
+    /// <summary>Gets the applied compare-and-sets of the register keys.</summary>
+    [JsonPropertyName("compareAndSetsChecked")]
+    public int CompareAndSetsChecked { get; init; }
+
+    /// <summary>Gets how many unique writes were certainly refused (503, or no connection), each checked absent at the end.</summary>
+    [JsonPropertyName("refusedWrites")]
+    public int RefusedWrites { get; init; }
+
+    /// <summary>Gets how many refused unique writes were found applied after all.</summary>
+    [JsonPropertyName("refusedWritesApplied")]
+    public int RefusedWritesApplied { get; init; }
+
+    /// <summary>Gets how many times a node's Raft watchdog restarted Raft after the known DotNext race.</summary>
+    [JsonPropertyName("knownRaceRestarts")]
+    public int KnownRaceRestarts { get; init; }
 
     [JsonPropertyName("linearizable")]
     public bool? Linearizable { get; init; }
@@ -56,14 +93,14 @@ internal sealed record ChaosReport
 
     /// <summary>Gets a value indicating that the run found nothing wrong.</summary>
     [JsonPropertyName("passed")]
-    public bool Passed => Converged && Problems.Count == 0 && Linearizable != false && AcknowledgedWritesLost == 0 && KeysUndecided == 0 && Checks.Values.All(static ok => ok);
+    public bool Passed => Converged && Problems.Count == 0 && Linearizable != false && AcknowledgedWritesLost == 0 && RefusedWritesApplied == 0 && KeysUndecided == 0 && Checks.Values.All(static ok => ok);
 
     /// <summary>The one-line summary.</summary>
     public string SummaryLine()
     {
         var faults = Faults.Count == 0 ? "none" : string.Join(' ', Faults.OrderBy(static f => f.Key, StringComparer.Ordinal).Select(static f => $"{f.Key}={f.Value}"));
         var linearizable = Linearizable switch { true => "yes", false => "NO", null => "n/a" };
-        return $"nodes={Nodes} operations={Operations} faults={Faults.Values.Sum()} ({faults}) linearizable={linearizable} acknowledged-writes-lost={AcknowledgedWritesLost} converged={(Converged ? "yes" : "NO")} seed={Seed} history={History ?? "-"} log={Path.Combine(WorkDirectory, "run.log")}";
+        return $"nodes={Nodes} operations={Operations} reads-checked={ReadsChecked} cas-checked={CompareAndSetsChecked} faults={Faults.Values.Sum()} took-effect={FaultsTookEffect.Values.Sum()} ({faults}) linearizable={linearizable} acknowledged-writes-lost={AcknowledgedWritesLost} refused-writes-applied={RefusedWritesApplied} converged={(Converged ? "yes" : "NO")} problems={Problems.Count} seed={Seed} history={History ?? "-"} log={Path.Combine(WorkDirectory, "run.log")}";
     }
 
     public string ToJson() => JsonSerializer.Serialize(this, ReportJson.Default.ChaosReport);

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using Quorum.Chaos.Checker;
 using Quorum.Chaos.Cluster;
@@ -9,23 +8,30 @@ using Quorum.Chaos.Workloads;
 namespace Quorum.Chaos;
 
 /// <summary>One run, inside the namespace: start the cluster, run the workloads under the nemesis, heal, settle, and check.</summary>
-internal static class ChaosRun
+internal static partial class ChaosRun
 {
-    /// <summary>The environment variable that makes a node skip the read barrier: a planted bug, for proving the checker catches stale reads.</summary>
+    /// <summary>The environment variable that makes a node skip the read barrier: a blunt planted bug, for proving the checker catches stale reads.</summary>
     public const string PlantedBugVariable = "QUORUM_TEST_ONLY_SKIP_READ_BARRIER";
+
+    /// <summary>The environment variable that makes the leader hand out read indexes without its quorum round: the finer planted bug.</summary>
+    public const string PlantedQuorumRoundBugVariable = "QUORUM_TEST_ONLY_SKIP_READ_INDEX_QUORUM_ROUND";
 
     private const int RegisterClients = 8;
     private const int RegisterKeys = 5;
     private const int UniqueWriters = 3;
     private static readonly TimeSpan SettleTimeout = TimeSpan.FromSeconds(120);
-    private static readonly TimeSpan RecoveryTraffic = TimeSpan.FromSeconds(3);
+    private static readonly TimeSpan RecoveryWorkTimeout = TimeSpan.FromSeconds(60);
 
     public static async Task<ChaosReport> RunAsync(ChaosOptions options, CancellationToken token)
     {
         var program = PrepareWorkDirectory(options);
         RunLog.Open(Path.Combine(options.WorkDirectory, "run.log"), options.Verbose);
         var firewall = Firewall.Create();
-        var environment = options.PlantedStaleReads ? new Dictionary<string, string> { [PlantedBugVariable] = "1" } : [];
+        var environment = new Dictionary<string, string>();
+        if (options.PlantedStaleReads)
+            environment[PlantedBugVariable] = "1";
+        if (options.PlantedSkipQuorumRound)
+            environment[PlantedQuorumRoundBugVariable] = "1";
         string[] nodeArgs = ["--snapshot-interval", options.SnapshotInterval.ToString(System.Globalization.CultureInfo.InvariantCulture)];
 
         RunLog.Write($"starting {options.Nodes} nodes in {options.WorkDirectory} (seed {options.Seed})");
@@ -40,32 +46,34 @@ internal static class ChaosRun
         var clock = Stopwatch.StartNew();
         var history = new HistoryRecorder();
         using var operations = new HttpOperations(history);
-        var acknowledged = new ConcurrentDictionary<string, string>();
-        var random = new Random(options.Seed);
-        var nemesis = new Nemesis.Nemesis(cluster, firewall, random);
+        var uniqueWrites = new UniqueWritesWorkload();
+        var nemesis = new Nemesis.Nemesis(cluster, firewall, operations, new Random(options.Seed));
         var problems = new List<string>();
+        var registerKeys = Enumerable.Range(0, RegisterKeys).Select(RegisterWorkload.Key).ToArray();
+        var nodeIds = cluster.Nodes.Select(static n => n.Id).ToArray();
 
         using var stopWorkloads = CancellationTokenSource.CreateLinkedTokenSource(token);
         using var stopFaults = CancellationTokenSource.CreateLinkedTokenSource(token);
         stopFaults.CancelAfter(options.Duration);
         var workloads = Task.WhenAll(
-            RegisterWorkload.RunAsync(cluster, operations, RegisterClients, RegisterKeys, firstProcess: 1, options.Seed, stopWorkloads.Token),
-            UniqueWritesWorkload.RunAsync(cluster, operations, UniqueWriters, firstProcess: 101, options.Seed, acknowledged, stopWorkloads.Token));
+            RegisterWorkload.RunAsync(cluster, operations, RegisterClients, registerKeys, firstProcess: 1, options.Seed, stopWorkloads.Token),
+            uniqueWrites.RunAsync(cluster, operations, UniqueWriters, firstProcess: 101, options.Seed, stopWorkloads.Token));
 
         RunLog.Write($"workloads running; injecting faults for {options.Duration.TotalSeconds:0}s: {string.Join(", ", options.Faults)}");
         await nemesis.RunAsync(options.Faults, stopFaults.Token);
+        var healed = history.Now;
 
-        // Keep the clients going while the healed cluster recovers, so recovery is in the history
-        // too; then stop them and let every node catch up before the final checks.
+        // Keep the clients going on the healed cluster until every key has been read and
+        // compare-and-set through every node again, so recovery is checked too; then stop them and
+        // let every node catch up before the final checks.
         var converged = true;
         try
         {
             await Wait.UntilAsync(async () => await cluster.FindLeaderAsync() is not null, SettleTimeout, "a leader after healing", token);
-            await Task.Delay(RecoveryTraffic, token);
+            await Wait.UntilAsync(() => Task.FromResult(CheckedWork.Shortfalls(history.Snapshot(), registerKeys, nodeIds, healed).Count == 0), RecoveryWorkTimeout, "enough checked work after the heal", token);
         }
         catch (TimeoutException e)
         {
-            converged = false;
             problems.Add(e.Message);
         }
 
@@ -81,43 +89,9 @@ internal static class ChaosRun
             problems.Add(e.Message);
         }
 
-        RunLog.Write($"{history.Count} operations; {acknowledged.Count} unique writes acknowledged; checking");
-        var lost = converged ? await UniqueWritesWorkload.FindLostAsync(cluster, acknowledged) : [];
-        problems.AddRange(lost.Take(20).Select(static l => "lost: " + l));
-
-        var historyPath = Path.Combine(options.WorkDirectory, "history.jsonl");
-        history.WriteTo(historyPath);
-        var results = LinearizabilityChecker.Check(history.Snapshot().Where(static op => op.Key.StartsWith(RegisterWorkload.KeyPrefix, StringComparison.Ordinal)));
-        foreach (var violation in results.Where(static r => r.Verdict == Verdict.Violation))
-        {
-            problems.Add($"not linearizable: {violation.Key}");
-            RunLog.Write($"VIOLATION on {violation.Key}:\n{violation.Explanation}");
-        }
-
-        if (!converged)
-        {
-            foreach (var node in cluster.Nodes)
-                RunLog.Write($"--- last lines of {node.Id} ---\n{node.Tail(30)}");
-        }
-
-        return new ChaosReport
-        {
-            Scenario = options.Scenario,
-            Nodes = options.Nodes,
-            Seed = options.Seed,
-            Seconds = clock.Elapsed.TotalSeconds,
-            Operations = history.Count,
-            Faults = new Dictionary<string, int>(nemesis.Counts),
-            Linearizable = results.All(static r => r.Verdict != Verdict.Violation),
-            KeysChecked = results.Count,
-            KeysUndecided = results.Count(static r => r.Verdict == Verdict.Unknown),
-            AcknowledgedWrites = acknowledged.Count,
-            AcknowledgedWritesLost = lost.Count,
-            Converged = converged,
-            Problems = problems,
-            History = historyPath,
-            WorkDirectory = options.WorkDirectory,
-        };
+        RunLog.Write($"{history.Count} operations; {uniqueWrites.Acknowledged.Count} unique writes acknowledged, {uniqueWrites.Refused.Count} refused; checking");
+        var report = await CheckAsync(options, cluster, history, operations, uniqueWrites, nemesis, registerKeys, healed, converged, problems);
+        return report with { Seconds = clock.Elapsed.TotalSeconds };
     }
 
     // Node processes run under their own uids, so they get a copy of the program they can read.

@@ -26,7 +26,7 @@ return options.Inside ? await RunInsideAsync(options) : RunOutside(options);
 // namespace (killing whatever is left in it) however the run ends, Ctrl-C included.
 static int RunOutside(ChaosOptions options)
 {
-    if (Environment.UserName != "root")
+    if (!Environment.IsPrivilegedProcess)
     {
         Console.Error.WriteLine("quorum-chaos: must run as root: it creates a network namespace, firewall rules, and runs nodes under their own uids.");
         return 1;

@@ -26,7 +26,8 @@ internal static class RunLog
     /// <summary>Writes a line.</summary>
     public static void Write(string message)
     {
-        var line = $"[{Clock.Elapsed.TotalSeconds,7:0.0}s] {message}";
+        // The wall-clock time too, to line the run's log up with the nodes' logs.
+        var line = $"[{Clock.Elapsed.TotalSeconds,7:0.0}s {DateTime.UtcNow:HH:mm:ss.fff}] {message}";
         lock (Gate)
         {
             file?.WriteLine(line);

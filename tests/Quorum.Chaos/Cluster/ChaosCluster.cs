@@ -1,3 +1,4 @@
+using System.Globalization;
 using Quorum.Chaos.Network;
 using Quorum.Client;
 
@@ -6,6 +7,11 @@ namespace Quorum.Chaos.Cluster;
 /// <summary>The nodes of a run and what the runner needs to know about them: who leads, and when they agree again.</summary>
 internal sealed class ChaosCluster : IAsyncDisposable
 {
+    // Node uids are taken from here up, far above the ranges distributions give to users (1000+) and
+    // to container subordinate ids (100000+); a block is used only if no account on the host has any
+    // of its uids.
+    private const int FirstCandidateUid = 1_900_000_000;
+
     private ChaosCluster(IReadOnlyList<ChaosNode> nodes) => Nodes = nodes;
 
     public IReadOnlyList<ChaosNode> Nodes { get; }
@@ -13,7 +19,8 @@ internal sealed class ChaosCluster : IAsyncDisposable
     /// <summary>Starts <paramref name="size"/> nodes: the first bootstraps, the others join through it.</summary>
     public static async Task<ChaosCluster> StartAsync(int size, string workDirectory, string program, IReadOnlyList<string> nodeArgs, IReadOnlyDictionary<string, string> environment)
     {
-        var nodes = Enumerable.Range(1, size).Select(i => new ChaosNode(i, workDirectory, program, nodeArgs, environment)).ToArray();
+        var uids = FindUnusedUids(size);
+        var nodes = Enumerable.Range(1, size).Select(i => new ChaosNode(i, uids[i - 1], workDirectory, program, nodeArgs, environment)).ToArray();
         var cluster = new ChaosCluster(nodes);
         try
         {
@@ -33,24 +40,51 @@ internal sealed class ChaosCluster : IAsyncDisposable
     }
 
     /// <summary>Finds the node that leads, as the nodes themselves report it, or <see langword="null"/>.</summary>
-    public async Task<ChaosNode?> FindLeaderAsync()
+    public async Task<(ChaosNode Node, NodeStatus Status)?> FindLeaderAsync(IReadOnlyCollection<ChaosNode>? among = null)
     {
-        foreach (var node in Nodes)
+        foreach (var node in among ?? Nodes)
         {
-            if (await node.StatusAsync() is { State: "leader" })
-                return node;
+            if (await node.StatusAsync() is { State: "leader" } status)
+                return (node, status);
         }
 
         return null;
     }
 
+    /// <summary>
+    /// Waits until a node of <paramref name="among"/> reports that it leads in a term after
+    /// <paramref name="afterTerm"/>, and returns it; <see langword="null"/> when none does in time.
+    /// </summary>
+    public async Task<(ChaosNode Node, NodeStatus Status)?> WaitForLeaderAsync(IReadOnlyCollection<ChaosNode> among, long afterTerm, TimeSpan timeout, CancellationToken token)
+    {
+        (ChaosNode, NodeStatus)? found = null;
+        try
+        {
+            await Wait.UntilAsync(
+                async () =>
+                {
+                    found = await FindLeaderAsync(among) is { } leader && leader.Status.Term > afterTerm ? leader : null;
+                    return found is not null;
+                },
+                timeout,
+                "a leader",
+                TimeSpan.FromMilliseconds(20),
+                token);
+        }
+        catch (TimeoutException)
+        {
+        }
+
+        return found;
+    }
+
     /// <summary>Ends every fault: heals the network, resumes paused nodes and starts stopped ones.</summary>
-    public void HealAll(Firewall firewall)
+    public async Task HealAllAsync(Firewall firewall)
     {
         firewall.Heal();
         foreach (var node in Nodes)
         {
-            node.Resume();
+            await node.ResumeAsync();
             if (!node.IsRunning)
                 node.Start();
         }
@@ -81,5 +115,18 @@ internal sealed class ChaosCluster : IAsyncDisposable
     {
         foreach (var node in Nodes)
             await node.DisposeAsync();
+    }
+
+    private static int[] FindUnusedUids(int count)
+    {
+        for (var first = FirstCandidateUid; first < FirstCandidateUid + (1000 * count); first += count)
+        {
+            var uids = Enumerable.Range(first, count).ToArray();
+            var (code, accounts) = Shell.Run("getent", ["passwd", .. uids.Select(static u => u.ToString(CultureInfo.InvariantCulture))]);
+            if (code == 2 && accounts.Trim().Length == 0)
+                return uids; // getent found none of them
+        }
+
+        throw new InvalidOperationException($"Every uid from {FirstCandidateUid} on that was tried belongs to an account on this host.");
     }
 }

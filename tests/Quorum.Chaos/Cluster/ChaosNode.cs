@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using Quorum.Client;
@@ -5,21 +6,30 @@ using Quorum.Client;
 namespace Quorum.Chaos.Cluster;
 
 /// <summary>
-/// One Quorum node of a run: its own address (127.0.0.(i+1)), its own uid (10000+i, so the
-/// firewall can tell its packets apart), its own data directory and log file.
+/// One Quorum node of a run: its own address (127.0.0.(i+1)), its own uid (so the firewall can tell
+/// its packets apart), its own data directory and log file. Every signal it is sent is checked to
+/// have taken effect, and every exit it did not ask for is recorded.
 /// </summary>
 internal sealed class ChaosNode : IAsyncDisposable
 {
+    /// <summary>What <see cref="Process.ExitCode"/> reports for a process killed by SIGKILL (128 + 9).</summary>
+    public const int KilledExitCode = 137;
+
+    private static readonly TimeSpan SignalTimeout = TimeSpan.FromSeconds(5);
+
     private readonly string program;
     private readonly IReadOnlyList<string> extraArgs;
     private readonly IReadOnlyDictionary<string, string> environment;
     private readonly StreamWriter log;
     private readonly Lock logGate = new();
+    private readonly ConcurrentQueue<string> unexpectedExits = new();
+    private readonly ConcurrentDictionary<int, bool> expectedExits = new();
     private Process? process;
 
-    public ChaosNode(int index, string workDirectory, string program, IReadOnlyList<string> extraArgs, IReadOnlyDictionary<string, string> environment)
+    public ChaosNode(int index, int uid, string workDirectory, string program, IReadOnlyList<string> extraArgs, IReadOnlyDictionary<string, string> environment)
     {
         Index = index;
+        Uid = uid;
         this.program = program;
         this.extraArgs = extraArgs;
         this.environment = environment;
@@ -37,11 +47,18 @@ internal sealed class ChaosNode : IAsyncDisposable
 
     public string Id => $"n{Index}";
 
-    public int Uid => 10000 + Index;
+    /// <summary>Gets the uid the node runs as: unused on the host, so a firewall rule on it matches this node alone.</summary>
+    public int Uid { get; }
 
     public string Address => $"127.0.0.{Index + 1}";
 
-    public string HttpUrl => $"http://{Address}:8080";
+    public string HttpUrl => $"http://{Address}:{HttpPort}";
+
+    /// <summary>The HTTP port of every node; each node has an address of its own.</summary>
+    public const int HttpPort = 8080;
+
+    /// <summary>The Raft port of every node.</summary>
+    public const int RaftPort = 8081;
 
     public string Home { get; }
 
@@ -58,6 +75,12 @@ internal sealed class ChaosNode : IAsyncDisposable
 
     public bool IsPaused { get; private set; }
 
+    /// <summary>Gets the process ID of the running node, or 0.</summary>
+    public int Pid => process is { HasExited: false } p ? p.Id : 0;
+
+    /// <summary>Gets the exits the runner did not cause: a crash, or a stop it did not ask for.</summary>
+    public IReadOnlyCollection<string> UnexpectedExits => unexpectedExits;
+
     /// <summary>Starts the node; <paramref name="join"/> is the URL of a member to join through, for a node with no data.</summary>
     public void Start(string? join = null)
     {
@@ -72,7 +95,9 @@ internal sealed class ChaosNode : IAsyncDisposable
             "--node-id", Id,
             "--data-dir", DataDirectory,
             "--raft-address", Address,
+            "--raft-port", RaftPort.ToString(CultureInfo.InvariantCulture),
             "--http-address", Address,
+            "--http-port", HttpPort.ToString(CultureInfo.InvariantCulture),
             .. extraArgs,
             .. join is null ? [] : new[] { "--join", join },
         ];
@@ -84,63 +109,87 @@ internal sealed class ChaosNode : IAsyncDisposable
         foreach (var (name, value) in environment)
             info.Environment[name] = value;
 
-        process = Process.Start(info) ?? throw new InvalidOperationException($"Could not start {Id}.");
-        process.OutputDataReceived += (_, e) => Append(e.Data);
-        process.ErrorDataReceived += (_, e) => Append(e.Data);
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+        var started = new Process { StartInfo = info, EnableRaisingEvents = true };
+        started.OutputDataReceived += (_, e) => Append(e.Data);
+        started.ErrorDataReceived += (_, e) => Append(e.Data);
+        started.Exited += (_, _) => OnExited(started);
+        if (!started.Start())
+            throw new InvalidOperationException($"Could not start {Id}.");
+
+        process?.Dispose();
+        process = started;
+        started.BeginOutputReadLine();
+        started.BeginErrorReadLine();
         IsPaused = false;
     }
 
-    /// <summary>Kills the node with SIGKILL.</summary>
-    public void Kill()
-    {
-        if (process is { HasExited: false } p)
-        {
-            p.Kill();
-            p.WaitForExit();
-        }
-
-        IsPaused = false;
-    }
-
-    /// <summary>Stops the node with SIGTERM, killing it if it does not exit in time.</summary>
-    public async Task StopAsync(TimeSpan timeout)
+    /// <summary>Kills the node with SIGKILL and checks that SIGKILL is what ended it.</summary>
+    /// <returns>The PID of the process killed.</returns>
+    public int Kill()
     {
         if (process is not { HasExited: false } p)
-            return;
+            throw new InvalidOperationException($"{Id} is not running, so it cannot be killed.");
+
+        var pid = p.Id;
+        expectedExits[pid] = true;
+        p.Kill();
+        p.WaitForExit();
+        IsPaused = false;
+        return p.ExitCode == KilledExitCode
+            ? pid
+            : throw new InvalidOperationException($"{Id} (pid {pid}) was sent SIGKILL but exited with code {p.ExitCode}.");
+    }
+
+    /// <summary>Stops the node with SIGTERM and waits for it to exit.</summary>
+    /// <returns>The exit code: 0 for a clean stop.</returns>
+    /// <exception cref="TimeoutException">The node did not stop in time (it is then killed).</exception>
+    public async Task<int> StopAsync(TimeSpan timeout)
+    {
+        if (process is not { HasExited: false } p)
+            throw new InvalidOperationException($"{Id} is not running, so it cannot be stopped.");
 
         Resume();
+        expectedExits[p.Id] = true;
         Signal("TERM");
         using var cts = new CancellationTokenSource(timeout);
         try
         {
             await p.WaitForExitAsync(cts.Token);
+            return p.ExitCode;
         }
         catch (OperationCanceledException)
         {
             Kill();
+            throw new TimeoutException($"{Id} did not stop within {timeout.TotalSeconds:0}s of SIGTERM and was killed.");
         }
     }
 
-    /// <summary>Pauses the node with SIGSTOP.</summary>
-    public void Pause()
+    /// <summary>Pauses the node with SIGSTOP and waits until the kernel reports it stopped.</summary>
+    public async Task PauseAsync()
     {
-        if (IsRunning && !IsPaused)
+        if (!IsRunning || IsPaused)
+            throw new InvalidOperationException($"{Id} is not running, or already paused.");
+
+        Signal("STOP");
+        IsPaused = true;
+        try
         {
-            Signal("STOP");
-            IsPaused = true;
+            await Wait.UntilAsync(() => Task.FromResult(ProcessState() == 'T'), SignalTimeout, $"{Id} to be stopped by SIGSTOP");
+        }
+        catch (TimeoutException)
+        {
+            Resume();
+            throw;
         }
     }
 
-    /// <summary>Resumes a paused node with SIGCONT.</summary>
-    public void Resume()
+    /// <summary>Resumes a paused node with SIGCONT and waits until the kernel reports it running again; does nothing for a node that is not paused.</summary>
+    public async Task ResumeAsync()
     {
-        if (IsRunning && IsPaused)
-        {
-            Signal("CONT");
-            IsPaused = false;
-        }
+        if (!Resume())
+            return;
+
+        await Wait.UntilAsync(() => Task.FromResult(ProcessState() is not 'T'), SignalTimeout, $"{Id} to run again after SIGCONT");
     }
 
     /// <summary>Gets the node's status, or <see langword="null"/> when it does not answer.</summary>
@@ -149,9 +198,17 @@ internal sealed class ChaosNode : IAsyncDisposable
         if (!IsRunning || IsPaused)
             return null;
 
+        return await ProbeAsync(Timeout.InfiniteTimeSpan);
+    }
+
+    /// <summary>Asks the node for its status over HTTP, whatever the runner believes of it, giving up after <paramref name="timeout"/>.</summary>
+    /// <returns>The status, or <see langword="null"/> when no answer came.</returns>
+    public async Task<NodeStatus?> ProbeAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
         try
         {
-            return await Client.GetStatusAsync();
+            return await Client.GetStatusAsync(cts.Token);
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException or QuorumClientException)
         {
@@ -159,19 +216,38 @@ internal sealed class ChaosNode : IAsyncDisposable
         }
     }
 
-    /// <summary>Gets the last lines of the node's log.</summary>
-    public string Tail(int lines)
+    /// <summary>Gets how many bytes of log the node has written so far, to read only what comes after.</summary>
+    public long LogLength
+    {
+        get
+        {
+            lock (logGate)
+            {
+                log.Flush();
+                return new FileInfo(LogPath).Length;
+            }
+        }
+    }
+
+    /// <summary>Reads the node's log from <paramref name="offset"/> (a <see cref="LogLength"/>) on.</summary>
+    public string ReadLog(long offset = 0)
     {
         lock (logGate)
             log.Flush();
-        using var reader = new FileStream(LogPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-        return string.Join('\n', new StreamReader(reader).ReadToEnd().Split('\n').TakeLast(lines));
+        using var stream = new FileStream(LogPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        stream.Seek(Math.Min(offset, stream.Length), SeekOrigin.Begin);
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
     }
+
+    /// <summary>Gets the last lines of the node's log.</summary>
+    public string Tail(int lines) => string.Join('\n', ReadLog().Split('\n').TakeLast(lines));
 
     public async ValueTask DisposeAsync()
     {
         if (process is { HasExited: false } p)
         {
+            expectedExits[p.Id] = true;
             Resume();
             p.Kill();
             await p.WaitForExitAsync();
@@ -184,10 +260,58 @@ internal sealed class ChaosNode : IAsyncDisposable
             log.Dispose();
     }
 
+    // Sends SIGCONT to a paused node; returns whether it was paused.
+    private bool Resume()
+    {
+        if (!IsRunning || !IsPaused)
+            return false;
+
+        Signal("CONT");
+        IsPaused = false;
+        return true;
+    }
+
+    // The state letter of /proc/PID/stat ('T' while stopped by a signal), or '?' when the process is gone.
+    private char ProcessState()
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{Pid}/stat");
+            return stat[(stat.LastIndexOf(')') + 2)..][0];
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or IndexOutOfRangeException or ArgumentOutOfRangeException)
+        {
+            return '?';
+        }
+    }
+
     private void Signal(string signal)
     {
-        if (process is { HasExited: false } p)
-            Shell.Run("kill", "-" + signal, p.Id.ToString(CultureInfo.InvariantCulture));
+        var pid = Pid;
+        if (pid == 0)
+            throw new InvalidOperationException($"{Id} is not running, so it cannot be sent SIG{signal}.");
+
+        Shell.Check("kill", "-" + signal, pid.ToString(CultureInfo.InvariantCulture));
+    }
+
+    private void OnExited(Process exited)
+    {
+        if (expectedExits.ContainsKey(exited.Id))
+            return;
+
+        int code;
+        try
+        {
+            code = exited.ExitCode;
+        }
+        catch (InvalidOperationException)
+        {
+            code = -1;
+        }
+
+        var what = $"{Id} (pid {exited.Id}) exited by itself with code {code}";
+        unexpectedExits.Enqueue(what);
+        RunLog.Write("UNEXPECTED EXIT: " + what);
     }
 
     private void Append(string? line)

@@ -48,6 +48,7 @@ public enum OperationStatus
 /// <param name="Node">The node it was sent to.</param>
 /// <param name="Error">What went wrong, for operations that did not end <see cref="OperationStatus.Ok"/>.</param>
 /// <param name="Expected">For a compare-and-set, the value the key had to hold (<see langword="null"/>: absent).</param>
+/// <param name="Answer">What came back: the HTTP status, or <c>connect-failed</c>, <c>timeout</c> or <c>connection-lost</c>.</param>
 public sealed record Operation(
     int Process,
     OperationKind Kind,
@@ -58,10 +59,11 @@ public sealed record Operation(
     long Complete,
     string Node,
     string? Error = null,
-    string? Expected = null)
+    string? Expected = null,
+    string? Answer = null)
 {
     /// <summary>Formats the operation for a report.</summary>
     /// <returns>One line.</returns>
     public override string ToString()
-        => $"{Invoke / 1000.0,10:0.0}..{Complete / 1000.0,-10:0.0}ms p{Process,-3} {Kind,-5} {Key} {(Kind is OperationKind.Cas or OperationKind.CasFailed ? $"if {Expected ?? "(absent)"} " : string.Empty)}{(Kind == OperationKind.Read ? "-> " : "<- ")}{Value ?? "(absent)"} [{Status}{(Error is null ? string.Empty : ": " + Error)}] via {Node}";
+        => $"{Invoke / 1000.0,10:0.0}..{Complete / 1000.0,-10:0.0}ms p{Process,-3} {Kind,-5} {Key} {(Kind is OperationKind.Cas or OperationKind.CasFailed ? $"if {Expected ?? "(absent)"} " : string.Empty)}{(Kind == OperationKind.Read ? "-> " : "<- ")}{Value ?? "(absent)"} [{Status}{(Answer is null ? string.Empty : " " + Answer)}{(Error is null ? string.Empty : ": " + Error)}] via {Node}";
 }

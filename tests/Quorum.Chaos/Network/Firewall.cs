@@ -42,6 +42,14 @@ internal sealed class Firewall
     /// <summary>Removes every partition.</summary>
     public void Heal() => Shell.Check("iptables", "-F", chain);
 
+    /// <summary>
+    /// Tells whether a process running as <paramref name="uid"/> can open a TCP connection to the
+    /// address and port now: the proof that a cut is in force (or healed), at the socket level.
+    /// A dropped connection attempt takes the full 2 s to give up.
+    /// </summary>
+    public static bool CanConnect(int uid, string address, int port)
+        => Shell.Run("setpriv", $"--reuid={uid}", $"--regid={uid}", "--clear-groups", "timeout", "2", "bash", "-c", $"exec 3<>/dev/tcp/{address}/{port}").ExitCode == 0;
+
     /// <summary>Gets the current rules, for reports.</summary>
     public string Rules() => Shell.Run("iptables", "-S", chain).Output;
 

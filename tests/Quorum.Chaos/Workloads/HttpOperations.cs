@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Globalization;
 using System.Net;
 using Quorum.Chaos.History;
 using Quorum.Client;
@@ -6,8 +8,10 @@ namespace Quorum.Chaos.Workloads;
 
 /// <summary>
 /// Performs reads and writes over HTTP and records them as a client saw them: what it asked, when,
-/// and whether the outcome is known (200 ok, 503 certainly not applied) or unknown (504, timeout,
-/// a connection lost after the request may have been sent).
+/// and how it ended. Every answer is counted by its status, and only the statuses the API contract
+/// gives an operation are accepted: a write may answer 200, 503 (certainly not applied) or 504
+/// (outcome unknown); a compare-and-set also 412; a read 200, 404 or 503. Anything else, a 500
+/// above all, is a bug the run must fail on, and lands in <see cref="Unexpected"/>.
 /// </summary>
 internal sealed class HttpOperations(HistoryRecorder history) : IDisposable
 {
@@ -23,37 +27,30 @@ internal sealed class HttpOperations(HistoryRecorder history) : IDisposable
         Timeout = Timeout.InfiniteTimeSpan,
     };
 
+    private readonly ConcurrentDictionary<string, int> answers = new(StringComparer.Ordinal);
+    private readonly ConcurrentQueue<string> unexpected = new();
+
+    /// <summary>Gets how many answers of each kind came, keyed <c>kind answer</c> (<c>write 503</c>, <c>read timeout</c>).</summary>
+    public IReadOnlyDictionary<string, int> Answers => answers;
+
+    /// <summary>Gets the answers outside the contract, one line each.</summary>
+    public IReadOnlyCollection<string> Unexpected => unexpected;
+
     public async Task<Operation> WriteAsync(int process, string nodeId, string baseUrl, string key, string value, CancellationToken token)
     {
         var invoke = history.Now;
-        OperationStatus status;
-        string? error = null;
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(token);
-        timeout.CancelAfter(RequestTimeout);
-        try
+        using var request = new HttpRequestMessage(HttpMethod.Put, $"{baseUrl}/{QuorumClient.KeyPath(key)}") { Content = new StringContent(value) };
+        var answer = await SendAsync(request, token);
+        var status = answer.Code switch
         {
-            using var content = new StringContent(value);
-            using var response = await http.PutAsync($"{baseUrl}/{QuorumClient.KeyPath(key)}", content, timeout.Token);
-            (status, error) = response.StatusCode switch
-            {
-                HttpStatusCode.OK => (OperationStatus.Ok, null),
-                HttpStatusCode.ServiceUnavailable => (OperationStatus.Fail, "503"),
-                HttpStatusCode.GatewayTimeout => (OperationStatus.Info, "504"),
-                var other => (OperationStatus.Info, $"unexpected {(int)other}: {await response.Content.ReadAsStringAsync(CancellationToken.None)}"),
-            };
-        }
-        catch (HttpRequestException e) when (e.HttpRequestError == HttpRequestError.ConnectionError)
-        {
-            (status, error) = (OperationStatus.Fail, "connection refused");
-        }
-        catch (Exception e) when (e is HttpRequestException || (e is OperationCanceledException && !token.IsCancellationRequested))
-        {
-            (status, error) = (OperationStatus.Info, e is OperationCanceledException ? "timeout" : e.Message);
-        }
+            HttpStatusCode.OK => OperationStatus.Ok,
+            HttpStatusCode.ServiceUnavailable => OperationStatus.Fail,
+            HttpStatusCode.GatewayTimeout => OperationStatus.Info,
+            null => answer.Certain ? OperationStatus.Fail : OperationStatus.Info,
+            _ => Unexpect("write", nodeId, key, answer, OperationStatus.Info),
+        };
 
-        var operation = new Operation(process, OperationKind.Write, key, value, status, invoke, history.Now, nodeId, error);
-        history.Add(operation);
-        return operation;
+        return Record(new Operation(process, OperationKind.Write, key, value, status, invoke, history.Now, nodeId, answer.Error, Answer: answer.Label), "write");
     }
 
     /// <summary>
@@ -64,41 +61,24 @@ internal sealed class HttpOperations(HistoryRecorder history) : IDisposable
     public async Task<Operation> CompareAndSetAsync(int process, string nodeId, string baseUrl, string key, string? expected, long revision, string value, CancellationToken token)
     {
         var invoke = history.Now;
-        var kind = OperationKind.Cas;
-        OperationStatus status;
-        string? error = null;
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(token);
-        timeout.CancelAfter(RequestTimeout);
-        try
-        {
-            using var request = new HttpRequestMessage(HttpMethod.Put, $"{baseUrl}/{QuorumClient.KeyPath(key)}") { Content = new StringContent(value) };
-            if (revision == 0)
-                request.Headers.TryAddWithoutValidation("If-None-Match", "*");
-            else
-                request.Headers.TryAddWithoutValidation("If-Match", $"\"{revision}\"");
+        using var request = new HttpRequestMessage(HttpMethod.Put, $"{baseUrl}/{QuorumClient.KeyPath(key)}") { Content = new StringContent(value) };
+        if (revision == 0)
+            request.Headers.TryAddWithoutValidation("If-None-Match", "*");
+        else
+            request.Headers.TryAddWithoutValidation("If-Match", $"\"{revision}\"");
 
-            using var response = await http.SendAsync(request, timeout.Token);
-            (kind, status, error) = response.StatusCode switch
-            {
-                HttpStatusCode.OK => (OperationKind.Cas, OperationStatus.Ok, null),
-                HttpStatusCode.PreconditionFailed => (OperationKind.CasFailed, OperationStatus.Ok, null),
-                HttpStatusCode.ServiceUnavailable => (OperationKind.Cas, OperationStatus.Fail, "503"),
-                HttpStatusCode.GatewayTimeout => (OperationKind.Cas, OperationStatus.Info, "504"),
-                var other => (OperationKind.Cas, OperationStatus.Info, $"unexpected {(int)other}: {await response.Content.ReadAsStringAsync(CancellationToken.None)}"),
-            };
-        }
-        catch (HttpRequestException e) when (e.HttpRequestError == HttpRequestError.ConnectionError)
+        var answer = await SendAsync(request, token);
+        var (kind, status) = answer.Code switch
         {
-            (status, error) = (OperationStatus.Fail, "connection refused");
-        }
-        catch (Exception e) when (e is HttpRequestException || (e is OperationCanceledException && !token.IsCancellationRequested))
-        {
-            (status, error) = (OperationStatus.Info, e is OperationCanceledException ? "timeout" : e.Message);
-        }
+            HttpStatusCode.OK => (OperationKind.Cas, OperationStatus.Ok),
+            HttpStatusCode.PreconditionFailed => (OperationKind.CasFailed, OperationStatus.Ok),
+            HttpStatusCode.ServiceUnavailable => (OperationKind.Cas, OperationStatus.Fail),
+            HttpStatusCode.GatewayTimeout => (OperationKind.Cas, OperationStatus.Info),
+            null => (OperationKind.Cas, answer.Certain ? OperationStatus.Fail : OperationStatus.Info),
+            _ => (OperationKind.Cas, Unexpect("cas", nodeId, key, answer, OperationStatus.Info)),
+        };
 
-        var operation = new Operation(process, kind, key, value, status, invoke, history.Now, nodeId, error, expected);
-        history.Add(operation);
-        return operation;
+        return Record(new Operation(process, kind, key, value, status, invoke, history.Now, nodeId, answer.Error, expected, answer.Label), "cas");
     }
 
     public async Task<Operation> ReadAsync(int process, string nodeId, string baseUrl, string key, CancellationToken token)
@@ -108,40 +88,102 @@ internal sealed class HttpOperations(HistoryRecorder history) : IDisposable
     public async Task<(Operation Operation, long Revision)> ReadWithRevisionAsync(int process, string nodeId, string baseUrl, string key, CancellationToken token)
     {
         var invoke = history.Now;
-        OperationStatus status;
-        string? value = null;
-        string? error = null;
-        long revision = 0;
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"{baseUrl}/{QuorumClient.KeyPath(key)}");
+        var answer = await SendAsync(request, token);
+        return RecordRead(process, nodeId, key, invoke, answer);
+    }
+
+    /// <summary>
+    /// Starts a read whose request is in the node's socket before this returns, for a node that is
+    /// paused: it is answered first thing when the node runs again. HttpClient cannot say when its
+    /// request has been sent, so this one writes the request on a socket of its own.
+    /// </summary>
+    /// <returns>A task that completes with the recorded read once the node answers.</returns>
+    public async Task<Task<Operation>> StartQueuedReadAsync(int process, string nodeId, string host, int port, string key, CancellationToken token)
+    {
+        var invoke = history.Now;
+        var request = await RawHttpRequest.SendAsync(host, port, "GET", "/" + QuorumClient.KeyPath(key), token);
+        return CompleteAsync();
+
+        async Task<Operation> CompleteAsync()
+        {
+            Answer answer;
+            using (request)
+            {
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(token);
+                timeout.CancelAfter(RequestTimeout);
+                try
+                {
+                    var response = await request.ReadResponseAsync(timeout.Token);
+                    answer = new Answer(response.Status, ((int)response.Status).ToString(CultureInfo.InvariantCulture), null, Certain: true, response.Body, response.ETag);
+                }
+                catch (Exception e) when (e is IOException || (e is OperationCanceledException && !token.IsCancellationRequested))
+                {
+                    answer = new Answer(null, e is OperationCanceledException ? "timeout" : "connection-lost", e.Message, Certain: true);
+                }
+            }
+
+            return RecordRead(process, nodeId, key, invoke, answer).Operation;
+        }
+    }
+
+    public void Dispose() => http.Dispose();
+
+    private (Operation Operation, long Revision) RecordRead(int process, string nodeId, string key, long invoke, Answer answer)
+    {
+        // A read that got no answer, or a refusal, changed nothing: it is dropped from the check.
+        var (status, value, revision) = answer.Code switch
+        {
+            HttpStatusCode.OK => (OperationStatus.Ok, answer.Body, long.Parse(answer.ETag!.Trim('"'), CultureInfo.InvariantCulture)),
+            HttpStatusCode.NotFound => (OperationStatus.Ok, null, 0L),
+            HttpStatusCode.ServiceUnavailable or null => (OperationStatus.Fail, null, 0L),
+            _ => (Unexpect("read", nodeId, key, answer, OperationStatus.Fail), null, 0L),
+        };
+
+        return (Record(new Operation(process, OperationKind.Read, key, value, status, invoke, history.Now, nodeId, answer.Error, Answer: answer.Label), "read"), revision);
+    }
+
+    private async Task<Answer> SendAsync(HttpRequestMessage request, CancellationToken token)
+    {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(token);
         timeout.CancelAfter(RequestTimeout);
         try
         {
-            using var response = await http.GetAsync($"{baseUrl}/{QuorumClient.KeyPath(key)}", timeout.Token);
-            switch (response.StatusCode)
-            {
-                case HttpStatusCode.OK:
-                    status = OperationStatus.Ok;
-                    value = await response.Content.ReadAsStringAsync(timeout.Token);
-                    revision = long.Parse(response.Headers.ETag!.Tag.Trim('"'), System.Globalization.CultureInfo.InvariantCulture);
-                    break;
-                case HttpStatusCode.NotFound:
-                    status = OperationStatus.Ok;
-                    break;
-                default:
-                    (status, error) = (OperationStatus.Fail, ((int)response.StatusCode).ToString(System.Globalization.CultureInfo.InvariantCulture));
-                    break;
-            }
+            using var response = await http.SendAsync(request, timeout.Token);
+            var body = await response.Content.ReadAsStringAsync(CancellationToken.None);
+            return new Answer(response.StatusCode, ((int)response.StatusCode).ToString(CultureInfo.InvariantCulture), response.IsSuccessStatusCode ? null : body, Certain: true, body, response.Headers.ETag?.Tag);
+        }
+        catch (HttpRequestException e) when (e.HttpRequestError == HttpRequestError.ConnectionError)
+        {
+            // No connection was made, so the request never reached a node.
+            return new Answer(null, "connect-failed", e.Message, Certain: true);
         }
         catch (Exception e) when (e is HttpRequestException || (e is OperationCanceledException && !token.IsCancellationRequested))
         {
-            // A read that got no answer changed nothing.
-            (status, error) = (OperationStatus.Fail, e is OperationCanceledException ? "timeout" : e.Message);
+            // The request may have reached the node before the answer was lost.
+            return new Answer(null, e is OperationCanceledException ? "timeout" : "connection-lost", e.Message, Certain: false);
         }
-
-        var operation = new Operation(process, OperationKind.Read, key, value, status, invoke, history.Now, nodeId, error);
-        history.Add(operation);
-        return (operation, revision);
     }
 
-    public void Dispose() => http.Dispose();
+    private OperationStatus Unexpect(string kind, string nodeId, string key, Answer answer, OperationStatus status)
+    {
+        unexpected.Enqueue($"{kind} {key} via {nodeId} answered {answer.Label}: {answer.Error}");
+        return status;
+    }
+
+    private Operation Record(Operation operation, string kind)
+    {
+        answers.AddOrUpdate($"{kind} {operation.Answer}", 1, static (_, n) => n + 1);
+        history.Add(operation);
+        return operation;
+    }
+
+    /// <summary>How a request ended: an HTTP status, or none with a label saying what happened instead.</summary>
+    /// <param name="Code">The status, or <see langword="null"/> when no answer came.</param>
+    /// <param name="Label">What is counted: the status code, <c>connect-failed</c>, <c>timeout</c> or <c>connection-lost</c>.</param>
+    /// <param name="Error">The error body or message.</param>
+    /// <param name="Certain">For no answer: whether the request certainly never reached a node.</param>
+    /// <param name="Body">The body of an answer.</param>
+    /// <param name="ETag">The ETag of an answer.</param>
+    private sealed record Answer(HttpStatusCode? Code, string Label, string? Error, bool Certain, string? Body = null, string? ETag = null);
 }

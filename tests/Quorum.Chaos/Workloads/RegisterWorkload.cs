@@ -14,15 +14,18 @@ internal static class RegisterWorkload
 {
     public const string KeyPrefix = "register/";
 
-    /// <summary>Runs <paramref name="clients"/> clients until <paramref name="token"/> is cancelled.</summary>
-    public static Task RunAsync(ChaosCluster cluster, HttpOperations operations, int clients, int keys, int firstProcess, int seed, CancellationToken token)
+    /// <summary>Gets the name of the workload's key number <paramref name="index"/>.</summary>
+    public static string Key(int index) => KeyPrefix + index.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>Runs <paramref name="clients"/> clients on <paramref name="keys"/> until <paramref name="token"/> is cancelled.</summary>
+    public static Task RunAsync(ChaosCluster cluster, HttpOperations operations, int clients, IReadOnlyList<string> keys, int firstProcess, int seed, CancellationToken token)
         => Task.WhenAll(Enumerable.Range(firstProcess, clients).Select(process => Task.Run(async () =>
         {
             var random = new Random(seed + process);
             for (var n = 0; !token.IsCancellationRequested; n++)
             {
                 var node = cluster.Nodes[random.Next(cluster.Nodes.Count)];
-                var key = KeyPrefix + random.Next(keys).ToString(CultureInfo.InvariantCulture);
+                var key = keys[random.Next(keys.Count)];
                 try
                 {
                     switch (random.Next(3))
