@@ -47,10 +47,12 @@ public sealed class DataFeatureClusterTests(ITestOutputHelper output)
         await using var cluster = await TestCluster.StartAsync(3, output);
         var leader = await cluster.WaitForLeaderAsync(Timeout);
         var done = 0;
-        var unknown = 0;
+        var conflicts = 0;
+        var failures = new WriteFailures();
 
         // The counter's value lists every increment's token, so an increment whose outcome was
-        // unknown (504, a dropped connection) can be settled by reading: it applied if its token is there.
+        // unknown (504, a timeout, a dropped connection) can be settled by reading: it applied if
+        // its token is there. A worker stops at an unexpected failure, which fails the test below.
         async Task IncrementAsync(int id)
         {
             using var client = ClientFor(cluster, cluster.Nodes[id % cluster.Nodes.Count]);
@@ -59,7 +61,8 @@ public sealed class DataFeatureClusterTests(ITestOutputHelper output)
                 var token = $"c{id}.{i};";
                 while (true)
                 {
-                    var current = await ReadAsync(client);
+                    if (await ReadAsync(client) is not { } current)
+                        return;
                     if (current.Value.Contains(token, StringComparison.Ordinal))
                         break;
 
@@ -68,13 +71,17 @@ public sealed class DataFeatureClusterTests(ITestOutputHelper output)
                         await client.PutAsync("counter", Encoding.UTF8.GetBytes(current.Value + token), new PutOptions(IfRevision: current.Revision));
                         break;
                     }
-                    catch (QuorumClientException e) when (e.IsPreconditionFailed || e.IsRetryable)
+                    catch (QuorumClientException e) when (e.IsPreconditionFailed)
                     {
+                        // Another increment came first: read again.
+                        Interlocked.Increment(ref conflicts);
                     }
-                    catch (Exception e) when (e is QuorumClientException { IsOutcomeUnknown: true } or HttpRequestException)
+                    catch (Exception e) when (e is not OutOfMemoryException)
                     {
-                        // Settled on the next read: the write was conditional on a revision the key has left, or has not.
-                        Interlocked.Increment(ref unknown);
+                        // 503: nothing applied. 504, timeout, lost connection: settled on the next
+                        // read, as the write was conditional on a revision the key has left, or has not.
+                        if (!failures.Record(e, $"increment {token}"))
+                            return;
                     }
                 }
 
@@ -82,7 +89,7 @@ public sealed class DataFeatureClusterTests(ITestOutputHelper output)
             }
         }
 
-        static async Task<(string Value, long Revision)> ReadAsync(QuorumClient client)
+        async Task<(string Value, long Revision)?> ReadAsync(QuorumClient client)
         {
             while (true)
             {
@@ -91,23 +98,32 @@ public sealed class DataFeatureClusterTests(ITestOutputHelper output)
                     var stored = await client.GetAsync("counter");
                     return stored is null ? (string.Empty, 0) : (Encoding.UTF8.GetString(stored.Value), stored.Revision);
                 }
-                catch (Exception e) when (e is QuorumClientException { IsRetryable: true } or QuorumClientException { IsOutcomeUnknown: true } or HttpRequestException)
+                catch (Exception e) when (e is not OutOfMemoryException)
                 {
+                    if (!failures.Record(e, "read counter"))
+                        return null;
                     await Task.Delay(20);
                 }
             }
         }
 
         var workers = Enumerable.Range(0, Clients).Select(id => Task.Run(() => IncrementAsync(id))).ToArray();
-        await Eventually.UntilAsync(() => Task.FromResult(Volatile.Read(ref done) >= 400), Timeout, "400 increments before the crash");
-        leader.Kill();
-        await cluster.WaitForLeaderAsync(Timeout, except: leader);
-        await Task.WhenAll(workers).WaitAsync(TimeSpan.FromMinutes(3));
+        try
+        {
+            await Eventually.UntilAsync(() => Task.FromResult(Volatile.Read(ref done) >= 400 || failures.Unexpected.Count > 0), Timeout, "400 increments before the crash");
+            leader.Kill();
+            await cluster.WaitForLeaderAsync(Timeout, except: leader);
+            await Task.WhenAll(workers).WaitAsync(TimeSpan.FromMinutes(3));
+        }
+        finally
+        {
+            output.WriteLine($"{Volatile.Read(ref done)} increments done, {Volatile.Read(ref conflicts)} conflicts (412); {failures}");
+        }
 
+        failures.AssertNoneUnexpected();
         using var reader = ClientFor(cluster, cluster.Nodes.First(n => n != leader));
         var final = Encoding.UTF8.GetString((await reader.GetAsync("counter"))!.Value);
         var tokens = final.Split(';', StringSplitOptions.RemoveEmptyEntries);
-        output.WriteLine($"{tokens.Length} increments, {unknown} of them with an unknown outcome at first");
         Assert.Equal(Clients * Increments, tokens.Length);
         Assert.Equal(Clients * Increments, tokens.Distinct().Count());
     }
@@ -134,6 +150,7 @@ public sealed class DataFeatureClusterTests(ITestOutputHelper output)
         });
 
         var acknowledged = new List<(string Key, long Revision)>();
+        var failures = new WriteFailures();
         for (var i = 0; i < 300; i++)
         {
             if (i == 100)
@@ -147,12 +164,17 @@ public sealed class DataFeatureClusterTests(ITestOutputHelper output)
             {
                 acknowledged.Add((key, await writer.PutAsync(key, key)));
             }
-            catch (QuorumClientException e) when (e.IsRetryable || e.IsOutcomeUnknown)
+            catch (Exception e) when (e is not OutOfMemoryException)
             {
+                // Not acknowledged: 503 (nothing applied) or of unknown outcome (504, timeout, lost
+                // connection); any other failure is recorded and fails the test.
+                failures.Record(e, $"put {key}");
                 output.WriteLine($"{key}: {e.Message}");
             }
         }
 
+        output.WriteLine($"{acknowledged.Count} of 300 writes acknowledged; {failures}");
+        failures.AssertNoneUnexpected();
         var end = await writer.PutAsync("feed/end", "1");
         await watching.WaitAsync(Timeout);
 
