@@ -33,6 +33,9 @@ internal static partial class ChaosRun
         var (knownRaceRestarts, errors) = NodeLogScan.Scan(cluster.Nodes);
         problems.AddRange(errors.Take(20).Select(static e => "error logged: " + e));
 
+        var records = nemesis.Records.ToArray();
+        problems.AddRange(records.Where(static r => r.InjectionFailed).Select(static r => "fault not injected: " + r));
+
         var historyPath = Path.Combine(options.WorkDirectory, "history.jsonl");
         history.WriteTo(historyPath);
         var registers = history.Snapshot().Where(static op => op.Key.StartsWith(RegisterWorkload.KeyPrefix, StringComparison.Ordinal)).ToArray();
@@ -57,7 +60,6 @@ internal static partial class ChaosRun
                 RunLog.Write($"--- last lines of {node.Id} ---\n{node.Tail(30)}");
         }
 
-        var records = nemesis.Records.ToArray();
         return new ChaosReport
         {
             Scenario = options.Scenario,

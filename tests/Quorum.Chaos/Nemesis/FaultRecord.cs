@@ -7,6 +7,9 @@ namespace Quorum.Chaos.Nemesis;
 /// <param name="Evidence">What was seen, or what was missing, one line each.</param>
 internal sealed record FaultRecord(string Kind, string Target, bool TookEffect, IReadOnlyList<string> Evidence)
 {
+    /// <summary>Gets a value indicating that the nemesis could not inject the fault at all: a harness failure the run must not pass over.</summary>
+    public bool InjectionFailed { get; init; }
+
     /// <summary>Formats the record for the run's log.</summary>
     /// <returns>One line.</returns>
     public override string ToString() => $"{Kind} on {Target}: {(TookEffect ? "took effect" : "NO EFFECT SEEN")} ({string.Join("; ", Evidence)})";

@@ -79,7 +79,7 @@ internal sealed partial class Nemesis(ChaosCluster cluster, Firewall firewall, H
         }
         catch (Exception e) when (e is TimeoutException or InvalidOperationException)
         {
-            return new FaultRecord(kind, "?", TookEffect: false, ["injection failed: " + e.Message]);
+            return new FaultRecord(kind, "?", TookEffect: false, ["injection failed: " + e.Message]) { InjectionFailed = true };
         }
     }
 
