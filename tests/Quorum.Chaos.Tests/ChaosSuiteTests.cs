@@ -62,13 +62,16 @@ public sealed class ChaosSuiteTests(ITestOutputHelper output)
     }
 
     // The finer bug: read indexes skip only the leader's quorum round, so reads are stale only on a
-    // deposed leader that still believes it leads. Isolating the leader opens that window for about
-    // a second (from the successor's election until the isolated leader's heartbeat round times
-    // out), and the nemesis's probe reads through the old leader inside it.
+    // deposed leader that still believes it leads. Isolating the leader opens that window for up to
+    // a second (from the successor's first commit until the isolated leader's heartbeat round times
+    // out), and the nemesis's probe reads through the old leader inside it. The window's width is
+    // DotNext's timing, not the seed's: the probe landed in it in 10 of 14 isolations measured, and
+    // 45 s of isolate-leader make 7 or 8 of them. (The partition proof below catches the bug
+    // deterministically; pause-leader cannot catch it at all, see Nemesis.Processes.cs.)
     [RootFact]
     public async Task The_checker_catches_a_leader_that_skips_its_quorum_round_under_isolate_leader()
     {
-        var result = await ChaosRunner.RunAsync(output, TimeSpan.FromMinutes(4), "--duration", "30s", "--seed", "16", "--planted-skip-quorum-round", "--faults", "isolate-leader");
+        var result = await ChaosRunner.RunAsync(output, TimeSpan.FromMinutes(4), "--duration", "45s", "--seed", "16", "--planted-skip-quorum-round", "--faults", "isolate-leader");
 
         Assert.True(result.GetProperty("faultsTookEffect").GetProperty("isolate-leader").GetInt32() >= 1, Records(result));
         Assert.False(result.GetProperty("linearizable").GetBoolean(), $"the planted bug must be caught: {Records(result)}");

@@ -13,14 +13,19 @@ internal static class NodeLogScan
     private const string PlantedBugWarning = "This is a planted bug for testing the fault-injection suite";
 
     /// <summary>Scans every node's log.</summary>
-    /// <returns>How many known-race restarts there were, and every other error line, prefixed with the node's log name.</returns>
+    /// <returns>How many known-race restarts there were, and every other error line, prefixed with the node's ID.</returns>
     public static (int KnownRaceRestarts, IReadOnlyList<string> Errors) Scan(IEnumerable<ChaosNode> nodes)
+        => Scan(nodes.Select(static n => (n.Id, n.ReadLog())));
+
+    /// <summary>Scans logs given as text.</summary>
+    /// <returns>How many known-race restarts there were, and every other error line, prefixed with the node's ID.</returns>
+    public static (int KnownRaceRestarts, IReadOnlyList<string> Errors) Scan(IEnumerable<(string NodeId, string Log)> logs)
     {
         var restarts = 0;
         var errors = new List<string>();
-        foreach (var node in nodes)
+        foreach (var (nodeId, log) in logs)
         {
-            foreach (var line in node.ReadLog().Split('\n'))
+            foreach (var line in log.Split('\n'))
             {
                 if (!line.Contains(" ERR [", StringComparison.Ordinal) && !line.Contains(" CRT [", StringComparison.Ordinal))
                     continue;
@@ -28,7 +33,7 @@ internal static class NodeLogScan
                 if (line.Contains(KnownRaceRestart, StringComparison.Ordinal))
                     restarts++;
                 else if (!line.Contains(PlantedBugWarning, StringComparison.Ordinal))
-                    errors.Add($"{node.Id}: {line.Trim()}");
+                    errors.Add($"{nodeId}: {line.Trim()}");
             }
         }
 

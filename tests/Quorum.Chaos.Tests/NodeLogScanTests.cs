@@ -1,0 +1,36 @@
+using Quorum.Chaos.Cluster;
+
+namespace Quorum.Chaos.Tests;
+
+public sealed class NodeLogScanTests
+{
+    private const string Info = "2026-12-06T10:00:00.000Z INF [n1] RaftNode: Became leader in term 3";
+    private const string KnownRace = "2026-12-06T10:00:01.000Z ERR [n1] RaftNodeHost: The Raft log or cluster failed internally (MissingPageException: Page 12 is missing); restarting Raft from the data directory";
+    private const string OtherRestart = "2026-12-06T10:00:02.000Z ERR [n2] RaftNodeHost: The Raft log or cluster failed internally (IntegrityException: bad checksum); restarting Raft from the data directory";
+    private const string Failure500 = "2026-12-06T10:00:03.000Z ERR [n2] ErrorMappingMiddleware: Unexpected failure serving PUT /key/a";
+    private const string Planted = "2026-12-06T10:00:00.000Z CRT [n3] Serve: QUORUM_TEST_ONLY_SKIP_READ_BARRIER=1: linearizable reads skip the read barrier and may be stale. This is a planted bug for testing the fault-injection suite; never set it in production";
+    private const string Critical = "2026-12-06T10:00:04.000Z CRT [n3] RaftNodeHost: Raft cannot be restarted: damaged";
+
+    [Fact]
+    public void The_known_race_restart_is_counted_and_every_other_error_or_critical_line_is_reported()
+    {
+        var (restarts, errors) = NodeLogScan.Scan(
+        [
+            ("n1", string.Join('\n', Info, KnownRace, "   at DotNext.Something()", KnownRace)),
+            ("n2", string.Join('\n', Info, OtherRestart, Failure500)),
+            ("n3", string.Join('\n', Planted, Critical)),
+        ]);
+
+        Assert.Equal(2, restarts);
+        Assert.Equal(["n2: " + OtherRestart, "n2: " + Failure500, "n3: " + Critical], errors);
+    }
+
+    [Fact]
+    public void A_quiet_log_has_nothing_to_report()
+    {
+        var (restarts, errors) = NodeLogScan.Scan([("n1", Info + "\n" + Planted + "\n")]);
+
+        Assert.Equal(0, restarts);
+        Assert.Empty(errors);
+    }
+}
