@@ -46,31 +46,40 @@ public sealed class LeaseTests
         Assert.Equal(5, Assert.Single(tracker.TakeDue(10)).Revision);
     }
 
-    [Fact]
-    public void A_lease_applied_long_after_its_grant_is_due_by_the_grant_time_plus_ttl_plus_the_allowance()
+    [Theory]
+    [InlineData(-8_000, 0)] // replaying the log after a restart: granted 8 s ago by the leader's wall clock
+    [InlineData(-3_600_000, 0)] // a leader whose clock ran an hour behind
+    [InlineData(3_600_000, 0)] // a leader whose clock ran an hour ahead
+    [InlineData(0, -30_000)] // this node's wall clock 30 s behind the leader's when it applies the write, then stepped back
+    [InlineData(0, 30_000)] // ... or 30 s ahead
+    public void A_lease_is_due_its_ttl_after_this_node_applies_it_whatever_any_wall_clock_says(long grantStampOffset, long wallClockStep)
     {
-        // As when a node replays its log after a restart: the write was granted 8 s ago with a 10 s TTL.
         var time = new ManualTime(DateTimeOffset.FromUnixTimeMilliseconds(1_000_000));
         var tracker = new LeaseTracker(time);
-        tracker.Track(new LeaseGrant(Key, 5, new KeyLease(10_000, 1_000_000 - 8_000)));
+        time.StepWallClock(TimeSpan.FromMilliseconds(wallClockStep));
+        tracker.Track(new LeaseGrant(Key, 5, new KeyLease(10_000, 1_000_000 + grantStampOffset)));
 
-        var allowance = (long)LeaseTracker.ClockAllowance.TotalMilliseconds;
-        time.Advance(TimeSpan.FromMilliseconds(2_000 + allowance - 1));
+        time.StepWallClock(TimeSpan.FromMilliseconds(-wallClockStep));
+        time.Advance(TimeSpan.FromMilliseconds(9_999));
         Assert.Empty(tracker.TakeDue(10));
+        Assert.Equal(TimeSpan.FromMilliseconds(1), tracker.UntilNextDue());
         time.Advance(TimeSpan.FromMilliseconds(1));
-        Assert.Single(tracker.TakeDue(10));
+        Assert.Equal(5, Assert.Single(tracker.TakeDue(10)).Revision);
     }
 
-    /// <summary>A clock the test moves by hand.</summary>
+    /// <summary>A clock the test moves by hand: time passing moves both clocks, a step only the wall clock.</summary>
     private sealed class ManualTime(DateTimeOffset start) : TimeProvider
     {
         private long elapsedTicks;
+        private long wallClockStepTicks;
 
         public override long TimestampFrequency => TimeSpan.TicksPerSecond;
 
         public void Advance(TimeSpan by) => elapsedTicks += by.Ticks;
 
-        public override DateTimeOffset GetUtcNow() => start.AddTicks(elapsedTicks);
+        public void StepWallClock(TimeSpan by) => wallClockStepTicks += by.Ticks;
+
+        public override DateTimeOffset GetUtcNow() => start.AddTicks(elapsedTicks + wallClockStepTicks);
 
         public override long GetTimestamp() => elapsedTicks;
     }

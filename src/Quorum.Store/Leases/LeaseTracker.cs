@@ -1,24 +1,22 @@
 namespace Quorum.Store.Leases;
 
 /// <summary>
-/// When each leased key is due to expire, by this node's clock. Every node tracks every lease as it
-/// applies it, so a new leader starts expiring keys at once; only the leader acts on what is due.
+/// When each leased key is due to expire, by this node's monotonic clock. Every node tracks every
+/// lease as it applies it, so a new leader starts expiring keys at once; only the leader acts on
+/// what is due.
 /// </summary>
 /// <remarks>
-/// A key must never expire before its TTL has run from the moment its write was applied, and should
-/// not outlive it by much after a change of leader. A node that applies the write as it commits
-/// (the leader, or a follower keeping up) counts the TTL from then: never early, since a node
-/// applies an entry no sooner than the leader committed it. A node that applies it later, replaying
-/// its log after a restart or installing a snapshot, would keep the key too long that way, so the
-/// deadline is also capped by the grant time the leader stamped into the write plus the TTL plus
-/// <see cref="ClockAllowance"/> for the commit and for clock differences between nodes.
+/// A lease is timed from the moment this node applies its write, on this node's monotonic clock, and
+/// no wall clock enters it: a node applies an entry no sooner than it was sent, so a deadline of
+/// "applied + TTL" is never before "sent + TTL", whatever any node's wall clock says, even on a node
+/// whose clock was stepped. A node that applies the write late (replaying its log after a restart,
+/// installing a snapshot, catching up after a partition) keeps the key longer if it comes to lead:
+/// by at most its own lag, so at most a TTL per leader change. That is the trade etcd makes by
+/// restarting every lease when leadership moves; a key may live longer than asked, never shorter.
 /// </remarks>
-/// <param name="time">The clocks.</param>
+/// <param name="time">The clocks; only the monotonic timestamp is read.</param>
 internal sealed class LeaseTracker(TimeProvider time)
 {
-    /// <summary>What the wall-clock cap allows for the time between the leader stamping a write and applying it, and for clock differences.</summary>
-    public static readonly TimeSpan ClockAllowance = TimeSpan.FromSeconds(1);
-
     private readonly Lock gate = new();
     private readonly PriorityQueue<LeaseGrant, long> queue = new();
     private TaskCompletionSource changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -48,10 +46,7 @@ internal sealed class LeaseTracker(TimeProvider time)
     public void Track(LeaseGrant grant)
     {
         ArgumentNullException.ThrowIfNull(grant);
-        var now = NowMilliseconds();
-        var ttl = grant.Lease.TtlMilliseconds;
-        var cap = grant.Lease.GrantedAtUnixMilliseconds + ttl + (long)ClockAllowance.TotalMilliseconds - time.GetUtcNow().ToUnixTimeMilliseconds();
-        Add(grant, now + Math.Max(0, Math.Min(ttl, cap)));
+        Add(grant, NowMilliseconds() + grant.Lease.TtlMilliseconds);
     }
 
     /// <summary>Forgets every lease and tracks these instead, as after the state was replaced by a snapshot.</summary>

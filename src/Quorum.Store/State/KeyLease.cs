@@ -3,11 +3,14 @@ using System.Buffers.Binary;
 namespace Quorum.Store.State;
 
 /// <summary>
-/// A key's time to live. The leader stamps the grant time when it proposes the write, so time enters
-/// the state through the log and every replica stores the same lease.
+/// A key's time to live, as the log and snapshots carry it. Expiry is timed from the TTL alone, on
+/// the monotonic clock of the node that applies the write (see <see cref="Leases.LeaseTracker"/>).
 /// </summary>
 /// <param name="TtlMilliseconds">How long the key lives after its write is applied.</param>
-/// <param name="GrantedAtUnixMilliseconds">The leader's clock when it proposed the write (Unix milliseconds).</param>
+/// <param name="GrantedAtUnixMilliseconds">
+/// The proposing leader's wall clock (Unix milliseconds), kept for the record and for the formats'
+/// sake. No node's expiry depends on it: a wall clock may be stepped, or differ between nodes.
+/// </param>
 internal readonly record struct KeyLease(long TtlMilliseconds, long GrantedAtUnixMilliseconds)
 {
     /// <summary>The size of a lease in front of a leased key's value.</summary>
