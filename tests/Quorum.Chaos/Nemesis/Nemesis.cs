@@ -11,7 +11,7 @@ namespace Quorum.Chaos.Nemesis;
 /// node or the leader and restart it; pause a node (often the leader) with SIGSTOP; isolate the
 /// leader; split the cluster into a minority and a majority; restart every node in turn; kill a
 /// node while it is installing a snapshot. A fault counts only with proof that it took effect (see
-/// <see cref="FaultRecord"/>); a leader fault finds no leader to hit is skipped, not faked on a
+/// <see cref="FaultRecord"/>); a leader fault that finds no leader to hit is skipped, not aimed at a
 /// random node.
 /// </summary>
 internal sealed partial class Nemesis(ChaosCluster cluster, Firewall firewall, HttpOperations operations, Random random)
