@@ -46,6 +46,9 @@ public sealed class ChaosSuiteTests(ITestOutputHelper output)
         Assert.True(result.GetProperty("acknowledgedWrites").GetInt32() > 500, "enough writes were acknowledged to mean something");
         Assert.True(result.GetProperty("refusedWrites").GetInt32() > 0, "some writes were refused, and checked to have changed nothing");
 
+        // Leases were written and watched go through every fault, none early or late.
+        AssertLeasesChecked(result, minimumKeys: 200);
+
         // Every kind of fault took effect, with evidence, at least once.
         var tookEffect = result.GetProperty("faultsTookEffect");
         foreach (var kind in new[] { "kill", "kill-leader", "pause", "pause-leader", "isolate-leader", "split", "snapshot-crash", "rolling-restart" })
@@ -86,6 +89,46 @@ public sealed class ChaosSuiteTests(ITestOutputHelper output)
         var checks = result.GetProperty("checks");
         Assert.True(checks.GetProperty("isolatedStillBelievedItLed").GetBoolean(), "the read reached a leader that still believed it led");
         Assert.False(checks.GetProperty("isolatedLeaderRefusesReadAtOnce").GetBoolean(), "the isolated leader answered from its own state");
+    }
+
+    [RootFact]
+    public async Task A_clock_step_reaches_the_nodes_wall_clock_and_not_its_leases()
+    {
+        var result = await ChaosRunner.RunAsync(output, TimeSpan.FromMinutes(3), "--scenario", "clock-proof");
+
+        var checks = result.GetProperty("checks");
+        foreach (var check in new[] { "startsAtHostTime", "dateHeaderFollows+30s", "dateHeaderFollows-30s", "dateHeaderFollows0s", "leaseOutlivesAForwardJump" })
+            Assert.True(checks.GetProperty(check).GetBoolean(), $"{check}: {Records(result)}");
+    }
+
+    // Clocks stepped up to 30 s either way every 2-4 s, the leader's every other step, while
+    // leaders are killed and paused: no leased key may go before its TTL, none stay past its bound.
+    // Against the wall-clock lease code this replaced (9bbaa31^), the same run found 16 keys gone early.
+    [RootFact]
+    public async Task Leases_never_expire_early_or_late_under_clock_steps_leader_kills_and_pauses()
+    {
+        var result = await ChaosRunner.RunAsync(output, TimeSpan.FromMinutes(5), "--duration", "45s", "--clock-skew", "--faults", "kill-leader,pause-leader,kill");
+
+        Assert.Empty(result.GetProperty("problems").EnumerateArray());
+        Assert.True(result.GetProperty("linearizable").GetBoolean(), "the register history is linearizable");
+        AssertLeasesChecked(result, minimumKeys: 100);
+
+        // A step counts when the node's Date header shows it; a node killed or paused meanwhile cannot.
+        var tookEffect = result.GetProperty("faultsTookEffect");
+        int TookEffect(string kind) => tookEffect.TryGetProperty(kind, out var count) ? count.GetInt32() : 0;
+        Assert.True(TookEffect("clock-step") + TookEffect("clock-step-leader") >= 5, $"at least 5 clock steps seen: {Records(result)}");
+        foreach (var kind in new[] { "clock-step-leader", "kill-leader", "pause-leader" })
+            Assert.True(TookEffect(kind) >= 1, $"{kind} took effect at least once: {Records(result)}");
+    }
+
+    private static void AssertLeasesChecked(JsonElement result, int minimumKeys)
+    {
+        Assert.Equal(0, result.GetProperty("leaseEarlyExpiries").GetInt32());
+        Assert.Equal(0, result.GetProperty("leaseLateExpiries").GetInt32());
+        Assert.True(result.GetProperty("leaseKeys").GetInt32() >= minimumKeys, $"at least {minimumKeys} leased keys written and watched");
+        var looks = result.GetProperty("leaseLooks");
+        foreach (var how in new[] { "read", "list", "watch" })
+            Assert.True(looks.TryGetProperty(how, out var count) && count.GetInt32() >= minimumKeys / 2, $"leased keys were looked at by {how}");
     }
 
     private static string Records(JsonElement result) => string.Join("\n", result.GetProperty("faultRecords").EnumerateArray().Select(static r => r.GetString()));

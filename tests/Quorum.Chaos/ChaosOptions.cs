@@ -13,12 +13,14 @@ internal sealed class ChaosOptions
           --minutes M | --duration D
                                     how long to inject faults (default 2m; D like 90s, 10m)
           --seed S                  random seed (default: time-based, printed)
-          --scenario NAME           chaos (default) or partition-proof
+          --scenario NAME           chaos (default), partition-proof or clock-proof
           --faults a,b,...          fault kinds to cycle through (default: all)
           --planted-stale-reads     start nodes with the test-only switch that skips the read barrier
           --planted-skip-quorum-round
                                     start nodes with the test-only switch that makes the leader hand
                                     out read indexes without its quorum round
+          --clock-skew              run each node on a wall clock of its own (libfaketime) and
+                                    step one every 2-4 s, up to 30 s either way
           --snapshot-interval N     nodes' snapshot interval (default 200, so snapshots happen)
           --work-dir DIR            node data, logs and the history (default /tmp/quorum-chaos/<run>)
           --result FILE             also write the result as JSON
@@ -37,6 +39,9 @@ internal sealed class ChaosOptions
     public IReadOnlyList<string> Faults { get; private set; } = Nemesis.Nemesis.Kinds;
 
     public bool PlantedStaleReads { get; private set; }
+
+    /// <summary>Gets a value indicating that nodes run on wall clocks of their own, stepped during the run.</summary>
+    public bool ClockSkew { get; private set; }
 
     public bool PlantedSkipQuorumRound { get; private set; }
 
@@ -90,7 +95,7 @@ internal sealed class ChaosOptions
                     break;
                 case "--scenario":
                     var scenario = Value();
-                    options.Scenario = scenario is "chaos" or "partition-proof" ? scenario : throw new ArgumentException("--scenario is chaos or partition-proof");
+                    options.Scenario = scenario is "chaos" or "partition-proof" or "clock-proof" ? scenario : throw new ArgumentException("--scenario is chaos, partition-proof or clock-proof");
                     break;
                 case "--faults":
                     var faults = Value().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
@@ -104,6 +109,10 @@ internal sealed class ChaosOptions
                     break;
                 case "--planted-skip-quorum-round":
                     options.PlantedSkipQuorumRound = true;
+                    forwarded.Add(arg);
+                    break;
+                case "--clock-skew":
+                    options.ClockSkew = true;
                     forwarded.Add(arg);
                     break;
                 case "--verbose":

@@ -61,6 +61,30 @@ internal sealed record ChaosReport
     [JsonPropertyName("knownRaceRestarts")]
     public int KnownRaceRestarts { get; init; }
 
+    /// <summary>Gets how many leased keys were written and acknowledged, each then watched until it went.</summary>
+    [JsonPropertyName("leaseKeys")]
+    public int LeaseKeys { get; init; }
+
+    /// <summary>Gets the answered looks at leased keys, by kind (<c>read</c>, <c>list</c>, <c>watch</c>).</summary>
+    [JsonPropertyName("leaseLooks")]
+    public IReadOnlyDictionary<string, int> LeaseLooks { get; init; } = new Dictionary<string, int>();
+
+    /// <summary>Gets how many leased keys were seen gone before TTL had passed since their write was sent.</summary>
+    [JsonPropertyName("leaseEarlyExpiries")]
+    public int LeaseEarlyExpiries { get; init; }
+
+    /// <summary>Gets how many leased keys were seen present past their bound.</summary>
+    [JsonPropertyName("leaseLateExpiries")]
+    public int LeaseLateExpiries { get; init; }
+
+    /// <summary>Gets how long after acknowledgement + TTL the watch saw keys deleted (p50, p99, max), in milliseconds.</summary>
+    [JsonPropertyName("leaseExpiryDelayMs")]
+    public IReadOnlyDictionary<string, double> LeaseExpiryDelayMilliseconds { get; init; } = new Dictionary<string, double>();
+
+    /// <summary>Gets the closest any key came to expiring early: the least time between its write's sending + TTL and the watch's delete, in milliseconds.</summary>
+    [JsonPropertyName("leaseSmallestMarginMs")]
+    public double? LeaseSmallestMarginMilliseconds { get; init; }
+
     [JsonPropertyName("linearizable")]
     public bool? Linearizable { get; init; }
 
@@ -100,8 +124,20 @@ internal sealed record ChaosReport
     {
         var faults = Faults.Count == 0 ? "none" : string.Join(' ', Faults.OrderBy(static f => f.Key, StringComparer.Ordinal).Select(static f => $"{f.Key}={f.Value}"));
         var linearizable = Linearizable switch { true => "yes", false => "NO", null => "n/a" };
-        return $"nodes={Nodes} operations={Operations} reads-checked={ReadsChecked} cas-checked={CompareAndSetsChecked} faults={Faults.Values.Sum()} took-effect={FaultsTookEffect.Values.Sum()} ({faults}) linearizable={linearizable} acknowledged-writes-lost={AcknowledgedWritesLost} refused-writes-applied={RefusedWritesApplied} converged={(Converged ? "yes" : "NO")} problems={Problems.Count} seed={Seed} history={History ?? "-"} log={Path.Combine(WorkDirectory, "run.log")}";
+        return $"nodes={Nodes} operations={Operations} reads-checked={ReadsChecked} cas-checked={CompareAndSetsChecked} faults={Faults.Values.Sum()} took-effect={FaultsTookEffect.Values.Sum()} ({faults}) linearizable={linearizable} lease-keys={LeaseKeys} lease-early={LeaseEarlyExpiries} lease-late={LeaseLateExpiries} acknowledged-writes-lost={AcknowledgedWritesLost} refused-writes-applied={RefusedWritesApplied} converged={(Converged ? "yes" : "NO")} problems={Problems.Count} seed={Seed} history={History ?? "-"} log={Path.Combine(WorkDirectory, "run.log")}";
     }
+
+    /// <summary>The report of a proof scenario: its named checks, and what went wrong.</summary>
+    public static ChaosReport Proof(ChaosOptions options, IReadOnlyDictionary<string, bool> checks, IReadOnlyList<string> problems) => new()
+    {
+        Scenario = options.Scenario,
+        Nodes = options.Nodes,
+        Seed = options.Seed,
+        Converged = true,
+        Checks = checks,
+        Problems = problems,
+        WorkDirectory = options.WorkDirectory,
+    };
 
     public string ToJson() => JsonSerializer.Serialize(this, ReportJson.Default.ChaosReport);
 }

@@ -15,6 +15,7 @@ internal static partial class ChaosRun
         HttpOperations operations,
         UniqueWritesWorkload uniqueWrites,
         Nemesis.Nemesis nemesis,
+        Clocks.ClockNemesis? clockNemesis,
         IReadOnlyCollection<string> registerKeys,
         long healed,
         bool converged,
@@ -33,7 +34,7 @@ internal static partial class ChaosRun
         var (knownRaceRestarts, errors) = NodeLogScan.Scan(cluster.Nodes);
         problems.AddRange(errors.Take(20).Select(static e => "error logged: " + e));
 
-        var records = nemesis.Records.ToArray();
+        var records = nemesis.Records.Concat(clockNemesis?.Records ?? []).ToArray();
         problems.AddRange(records.Where(static r => r.InjectionFailed).Select(static r => "fault not injected: " + r));
 
         var historyPath = Path.Combine(options.WorkDirectory, "history.jsonl");

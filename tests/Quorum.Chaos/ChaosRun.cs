@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Quorum.Chaos.Checker;
+using Quorum.Chaos.Clocks;
 using Quorum.Chaos.Cluster;
 using Quorum.Chaos.History;
 using Quorum.Chaos.Network;
@@ -19,6 +20,7 @@ internal static partial class ChaosRun
     private const int RegisterClients = 8;
     private const int RegisterKeys = 5;
     private const int UniqueWriters = 3;
+    private const int LeaseWriters = 2;
     private static readonly TimeSpan SettleTimeout = TimeSpan.FromSeconds(120);
     private static readonly TimeSpan RecoveryWorkTimeout = TimeSpan.FromSeconds(60);
 
@@ -35,10 +37,14 @@ internal static partial class ChaosRun
         string[] nodeArgs = ["--snapshot-interval", options.SnapshotInterval.ToString(System.Globalization.CultureInfo.InvariantCulture)];
 
         RunLog.Write($"starting {options.Nodes} nodes in {options.WorkDirectory} (seed {options.Seed})");
-        await using var cluster = await ChaosCluster.StartAsync(options.Nodes, options.WorkDirectory, program, nodeArgs, environment);
-        return options.Scenario == "partition-proof"
-            ? await PartitionProof.RunAsync(options, cluster, firewall)
-            : await RunChaosAsync(options, cluster, firewall, token);
+        var skewClocks = options.ClockSkew || options.Scenario == "clock-proof";
+        await using var cluster = await ChaosCluster.StartAsync(options.Nodes, options.WorkDirectory, program, nodeArgs, environment, skewClocks);
+        return options.Scenario switch
+        {
+            "partition-proof" => await PartitionProof.RunAsync(options, cluster, firewall),
+            "clock-proof" => await ClockProof.RunAsync(options, cluster, token),
+            _ => await RunChaosAsync(options, cluster, firewall, token),
+        };
     }
 
     private static async Task<ChaosReport> RunChaosAsync(ChaosOptions options, ChaosCluster cluster, Firewall firewall, CancellationToken token)
@@ -48,19 +54,27 @@ internal static partial class ChaosRun
         using var operations = new HttpOperations(history);
         var uniqueWrites = new UniqueWritesWorkload();
         var nemesis = new Nemesis.Nemesis(cluster, firewall, operations, new Random(options.Seed));
+        var clockNemesis = options.ClockSkew ? new ClockNemesis(cluster, new Random(options.Seed + 1)) : null;
+        var leadership = new LeadershipTimeline(cluster, history);
+        var leases = new LeaseWorkload(cluster, operations, history, options.Seed);
         var problems = new List<string>();
         var registerKeys = Enumerable.Range(0, RegisterKeys).Select(RegisterWorkload.Key).ToArray();
         var nodeIds = cluster.Nodes.Select(static n => n.Id).ToArray();
 
         using var stopWorkloads = CancellationTokenSource.CreateLinkedTokenSource(token);
         using var stopFaults = CancellationTokenSource.CreateLinkedTokenSource(token);
+        using var stopWatchingLeaders = CancellationTokenSource.CreateLinkedTokenSource(token);
         stopFaults.CancelAfter(options.Duration);
+        var watchingLeaders = leadership.RunAsync(stopWatchingLeaders.Token);
         var workloads = Task.WhenAll(
             RegisterWorkload.RunAsync(cluster, operations, RegisterClients, registerKeys, firstProcess: 1, options.Seed, stopWorkloads.Token),
-            uniqueWrites.RunAsync(cluster, operations, UniqueWriters, firstProcess: 101, options.Seed, stopWorkloads.Token));
+            uniqueWrites.RunAsync(cluster, operations, UniqueWriters, firstProcess: 101, options.Seed, stopWorkloads.Token),
+            leases.RunAsync(LeaseWriters, firstProcess: 201, stopWorkloads.Token));
 
-        RunLog.Write($"workloads running; injecting faults for {options.Duration.TotalSeconds:0}s: {string.Join(", ", options.Faults)}");
+        RunLog.Write($"workloads running; injecting faults for {options.Duration.TotalSeconds:0}s: {string.Join(", ", options.Faults)}{(clockNemesis is null ? string.Empty : ", and stepping clocks")}");
+        var steppingClocks = clockNemesis?.RunAsync(stopFaults.Token) ?? Task.CompletedTask;
         await nemesis.RunAsync(options.Faults, stopFaults.Token);
+        await steppingClocks;
         var healed = history.Now;
 
         // Keep the clients going on the healed cluster until every key has been read and
@@ -79,6 +93,11 @@ internal static partial class ChaosRun
 
         await stopWorkloads.CancelAsync();
         await workloads;
+
+        // Every leased key written must be seen gone before the leadership timeline can stop.
+        await leases.FinishAsync();
+        await stopWatchingLeaders.CancelAsync();
+        await watchingLeaders;
         try
         {
             await cluster.WaitUntilConvergedAsync(SettleTimeout);
@@ -90,7 +109,8 @@ internal static partial class ChaosRun
         }
 
         RunLog.Write($"{history.Count} operations; {uniqueWrites.Acknowledged.Count} unique writes acknowledged, {uniqueWrites.Refused.Count} refused; checking");
-        var report = await CheckAsync(options, cluster, history, operations, uniqueWrites, nemesis, registerKeys, healed, converged, problems);
+        var report = await CheckAsync(options, cluster, history, operations, uniqueWrites, nemesis, clockNemesis, registerKeys, healed, converged, problems);
+        report = CheckLeases(report, leases, leadership);
         return report with { Seconds = clock.Elapsed.TotalSeconds };
     }
 

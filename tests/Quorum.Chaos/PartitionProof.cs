@@ -68,16 +68,7 @@ internal static class PartitionProof
         foreach (var (name, ok) in checks)
             RunLog.Write($"{(ok ? "ok  " : "FAIL")} {name}");
 
-        return new ChaosReport
-        {
-            Scenario = options.Scenario,
-            Nodes = options.Nodes,
-            Seed = options.Seed,
-            Converged = true,
-            Checks = checks,
-            Problems = problems,
-            WorkDirectory = options.WorkDirectory,
-        };
+        return ChaosReport.Proof(options, checks, problems);
     }
 
     // Whether the read is refused as the API says a read without a quorum is: 503, retry later.

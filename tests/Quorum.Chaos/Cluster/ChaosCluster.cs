@@ -17,10 +17,16 @@ internal sealed class ChaosCluster : IAsyncDisposable
     public IReadOnlyList<ChaosNode> Nodes { get; }
 
     /// <summary>Starts <paramref name="size"/> nodes: the first bootstraps, the others join through it.</summary>
-    public static async Task<ChaosCluster> StartAsync(int size, string workDirectory, string program, IReadOnlyList<string> nodeArgs, IReadOnlyDictionary<string, string> environment)
+    /// <param name="size">How many nodes.</param>
+    /// <param name="workDirectory">Where their homes and logs go.</param>
+    /// <param name="program">The quorum.dll to run.</param>
+    /// <param name="nodeArgs">Arguments for every node's <c>serve</c>.</param>
+    /// <param name="environment">Environment for every node.</param>
+    /// <param name="skewClocks">Whether each node runs on a wall clock of its own (see <see cref="Clocks.NodeClock"/>).</param>
+    public static async Task<ChaosCluster> StartAsync(int size, string workDirectory, string program, IReadOnlyList<string> nodeArgs, IReadOnlyDictionary<string, string> environment, bool skewClocks = false)
     {
         var uids = FindUnusedUids(size);
-        var nodes = Enumerable.Range(1, size).Select(i => new ChaosNode(i, uids[i - 1], workDirectory, program, nodeArgs, environment)).ToArray();
+        var nodes = Enumerable.Range(1, size).Select(i => new ChaosNode(i, uids[i - 1], workDirectory, program, nodeArgs, environment, skewClocks)).ToArray();
         var cluster = new ChaosCluster(nodes);
         try
         {

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
+using Quorum.Chaos.Clocks;
 using Quorum.Client;
 
 namespace Quorum.Chaos.Cluster;
@@ -26,7 +27,7 @@ internal sealed class ChaosNode : IAsyncDisposable
     private readonly ConcurrentDictionary<int, bool> expectedExits = new();
     private Process? process;
 
-    public ChaosNode(int index, int uid, string workDirectory, string program, IReadOnlyList<string> extraArgs, IReadOnlyDictionary<string, string> environment)
+    public ChaosNode(int index, int uid, string workDirectory, string program, IReadOnlyList<string> extraArgs, IReadOnlyDictionary<string, string> environment, bool skewClock = false)
     {
         Index = index;
         Uid = uid;
@@ -37,6 +38,7 @@ internal sealed class ChaosNode : IAsyncDisposable
         DataDirectory = Path.Combine(Home, "data");
         Directory.CreateDirectory(DataDirectory);
         Shell.Check("chown", "-R", $"{Uid}:{Uid}", Home);
+        Clock = skewClock ? NodeClock.Create(Home) : null;
         LogPath = Path.Combine(workDirectory, Id + ".log");
         log = new StreamWriter(LogPath, append: true) { AutoFlush = true };
         Http = new HttpClient(new SocketsHttpHandler { UseProxy = false, ConnectTimeout = TimeSpan.FromSeconds(2) }) { BaseAddress = new Uri(HttpUrl), Timeout = TimeSpan.FromSeconds(5) };
@@ -61,6 +63,9 @@ internal sealed class ChaosNode : IAsyncDisposable
     public const int RaftPort = 8081;
 
     public string Home { get; }
+
+    /// <summary>Gets the node's own wall clock, when the run skews clocks; <see langword="null"/> when the node keeps the host's.</summary>
+    public NodeClock? Clock { get; }
 
     public string DataDirectory { get; }
 
@@ -91,6 +96,11 @@ internal sealed class ChaosNode : IAsyncDisposable
         string[] args =
         [
             $"--reuid={Uid}", $"--regid={Uid}", "--clear-groups",
+
+            // The fake clock is preloaded only once setpriv has dropped to the node's uid: loaded
+            // into setpriv, the library would make its shared memory as root, which the node
+            // cannot then open.
+            .. Clock is null ? Array.Empty<string>() : ["env", .. Clock.Environment.Select(static v => $"{v.Key}={v.Value}")],
             "dotnet", program, "serve",
             "--node-id", Id,
             "--data-dir", DataDirectory,

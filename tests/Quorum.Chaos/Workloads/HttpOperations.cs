@@ -36,10 +36,15 @@ internal sealed class HttpOperations(HistoryRecorder history) : IDisposable
     /// <summary>Gets the answers outside the contract, one line each.</summary>
     public IReadOnlyCollection<string> Unexpected => unexpected;
 
-    public async Task<Operation> WriteAsync(int process, string nodeId, string baseUrl, string key, string value, CancellationToken token)
+    public Task<Operation> WriteAsync(int process, string nodeId, string baseUrl, string key, string value, CancellationToken token)
+        => WriteAsync(process, nodeId, baseUrl, key, value, ttl: null, token);
+
+    /// <summary>Writes a key, with a lease of <paramref name="ttl"/> when one is given.</summary>
+    public async Task<Operation> WriteAsync(int process, string nodeId, string baseUrl, string key, string value, TimeSpan? ttl, CancellationToken token)
     {
         var invoke = history.Now;
-        using var request = new HttpRequestMessage(HttpMethod.Put, $"{baseUrl}/{QuorumClient.KeyPath(key)}") { Content = new StringContent(value) };
+        var query = ttl is { } t ? "?ttl=" + ((long)t.TotalMilliseconds).ToString(CultureInfo.InvariantCulture) + "ms" : string.Empty;
+        using var request = new HttpRequestMessage(HttpMethod.Put, $"{baseUrl}/{QuorumClient.KeyPath(key)}{query}") { Content = new StringContent(value) };
         var answer = await SendAsync(request, token);
         var status = answer.Code switch
         {
@@ -124,6 +129,34 @@ internal sealed class HttpOperations(HistoryRecorder history) : IDisposable
             }
 
             return RecordRead(process, nodeId, key, invoke, answer).Operation;
+        }
+    }
+
+    /// <summary>Lists the keys under <paramref name="prefix"/> (a linearizable listing, one page of up to 10,000 keys).</summary>
+    /// <returns>When the listing was asked for and answered, and its keys; <see langword="null"/> keys when it was refused, unanswered or did not fit one page.</returns>
+    public async Task<(long Invoke, long Complete, IReadOnlySet<string>? Keys)> ListKeysAsync(string nodeId, string baseUrl, string prefix, CancellationToken token)
+    {
+        var invoke = history.Now;
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"{baseUrl}/keys?prefix={Uri.EscapeDataString(prefix)}&limit=10000");
+        var answer = await SendAsync(request, token);
+        var complete = history.Now;
+        answers.AddOrUpdate($"list {answer.Label}", 1, static (_, n) => n + 1);
+        switch (answer.Code)
+        {
+            case HttpStatusCode.OK:
+                using (var page = System.Text.Json.JsonDocument.Parse(answer.Body!))
+                {
+                    var root = page.RootElement;
+                    return (invoke, complete, root.GetProperty("more").GetBoolean()
+                        ? null
+                        : root.GetProperty("items").EnumerateArray().Select(static i => i.GetProperty("key").GetString()!).ToHashSet(StringComparer.Ordinal));
+                }
+
+            case HttpStatusCode.ServiceUnavailable or null:
+                return (invoke, complete, null);
+            default:
+                Unexpect("list", nodeId, prefix, answer, OperationStatus.Fail);
+                return (invoke, complete, null);
         }
     }
 

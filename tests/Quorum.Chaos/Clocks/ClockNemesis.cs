@@ -1,0 +1,121 @@
+using System.Collections.Concurrent;
+using Quorum.Chaos.Cluster;
+using Quorum.Chaos.Nemesis;
+
+namespace Quorum.Chaos.Clocks;
+
+/// <summary>
+/// Steps the nodes' wall clocks while the run goes on: every 2-4 s one node's clock jumps to a new
+/// offset of up to ±30 s from the host's, every other step the leader's. A step counts only when
+/// the node's own HTTP <c>Date</c> header shows the new offset; a node that does not answer at the
+/// time (killed, paused) has its step recorded as not seen, and a node that answers with the old
+/// time for 5 s fails the run as an injection that did not take.
+/// </summary>
+internal sealed class ClockNemesis(ChaosCluster cluster, Random random)
+{
+    /// <summary>The largest offset from the host's clock, either way.</summary>
+    public const int MaxOffsetSeconds = 30;
+
+    // Steps at least this large, so that the Date header (whole seconds, refreshed once a second)
+    // tells the new offset from the old one.
+    private const int MinStepSeconds = 5;
+
+    private static readonly TimeSpan SeenTimeout = TimeSpan.FromSeconds(5);
+
+    // How long a leader's step waits for a leader (one may be down or paused by the other nemesis)
+    // before it steps a random node's clock instead.
+    private static readonly TimeSpan LeaderTimeout = TimeSpan.FromSeconds(5);
+
+    private readonly ConcurrentQueue<FaultRecord> records = new();
+
+    /// <summary>Gets every step, with its evidence.</summary>
+    public IReadOnlyCollection<FaultRecord> Records => records;
+
+    /// <summary>Puts every node at an offset of its own, then steps clocks until <paramref name="token"/> is cancelled.</summary>
+    public async Task RunAsync(CancellationToken token)
+    {
+        try
+        {
+            foreach (var node in cluster.Nodes)
+                records.Enqueue(await StepAsync("clock-step", node, NextOffset(0), token));
+
+            for (var i = 1; !token.IsCancellationRequested; i++)
+            {
+                await Task.Delay(random.Next(2_000, 4_000), token);
+                var leader = i % 2 == 0 ? await cluster.WaitForLeaderAsync(cluster.Nodes, afterTerm: -1, LeaderTimeout, token) : null;
+                var node = leader?.Node ?? cluster.Nodes[random.Next(cluster.Nodes.Count)];
+                var record = await StepAsync(leader is null ? "clock-step" : "clock-step-leader", node, NextOffset(node.Clock!.OffsetSeconds), token);
+                records.Enqueue(record);
+                RunLog.Write("clock nemesis: " + record);
+            }
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+        }
+    }
+
+    /// <summary>Steps <paramref name="node"/>'s wall clock to <paramref name="offsetSeconds"/> and looks for the step in its <c>Date</c> header.</summary>
+    public static async Task<FaultRecord> StepAsync(string kind, ChaosNode node, int offsetSeconds, CancellationToken token)
+    {
+        var clock = node.Clock ?? throw new InvalidOperationException($"{node.Id} was not started on a clock of its own.");
+        var evidence = new FaultEvidence(kind, node.Id);
+        var from = clock.OffsetSeconds;
+        clock.Set(offsetSeconds);
+        evidence.Saw($"offset {from:+0;-0;0}s -> {offsetSeconds:+0;-0;0}s");
+
+        double? measured = null;
+        var deadline = DateTime.UtcNow + SeenTimeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            measured = await MeasureOffsetAsync(node, token);
+            if (measured is { } seconds && Matches(seconds, offsetSeconds))
+            {
+                evidence.Saw($"its Date header is {seconds:+0.0;-0.0}s from the host's clock");
+                return evidence.ToRecord();
+            }
+
+            await Task.Delay(100, token);
+        }
+
+        if (measured is null)
+        {
+            evidence.Missed("no answer to show its clock (the node was down or paused)");
+            return evidence.ToRecord();
+        }
+
+        evidence.Missed($"its Date header still {measured:+0.0;-0.0}s from the host's clock after {SeenTimeout.TotalSeconds:0}s");
+        return evidence.ToRecord() with { InjectionFailed = true };
+    }
+
+    /// <summary>Reads how far the node's wall clock is from the host's, by the <c>Date</c> header of its answer.</summary>
+    /// <returns>Seconds (the header's whole seconds, so up to 2 s below the true offset); <see langword="null"/> when the node did not answer.</returns>
+    public static async Task<double?> MeasureOffsetAsync(ChaosNode node, CancellationToken token)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(token);
+        timeout.CancelAfter(TimeSpan.FromSeconds(1));
+        try
+        {
+            using var response = await node.Http.GetAsync("status", timeout.Token);
+            var host = DateTimeOffset.UtcNow;
+            return response.Headers.Date is { } date ? (date - host).TotalSeconds : null;
+        }
+        catch (Exception e) when (e is HttpRequestException || (e is OperationCanceledException && !token.IsCancellationRequested))
+        {
+            return null;
+        }
+    }
+
+    // Kestrel's Date header is the node's time cut to whole seconds and refreshed once a second, so
+    // it reads between 2 s below the offset and the offset itself.
+    private static bool Matches(double measured, int offset) => measured >= offset - 2.5 && measured <= offset + 0.5;
+
+    private int NextOffset(int current)
+    {
+        while (true)
+        {
+            var next = random.Next(-MaxOffsetSeconds, MaxOffsetSeconds + 1);
+            if (Math.Abs(next - current) >= MinStepSeconds)
+                return next;
+        }
+    }
+}
