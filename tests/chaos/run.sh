@@ -5,7 +5,8 @@
 # private network namespace (deleted at the end, also on Ctrl-C), iptables rules inside it, and runs
 # each node under its own uid. It prints one summary line; the history (history.jsonl), the run's
 # log (run.log) and every node's log stay in the work directory named on that line.
-# Options: see `quorum-chaos --help` (--nodes, --minutes, --seed, --faults, --verbose, ...).
+# Options: see `quorum-chaos --help` (--nodes, --minutes, --seed, --faults, --clock-skew (needs the
+# faketime package), --verbose, ...).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
