@@ -53,7 +53,7 @@ public sealed class LeaseCheckerTests
         // n2 is first seen leading at 3,000: the key may live until 3,000 + 3,000 + 1,000 slack.
         var timeline = Steady(0, 3_000).Concat(Steady(3_000, 12_000, term: 2)).ToList();
 
-        Assert.Equal(7_000_000, LeaseChecker.LateBound(Write, timeline));
+        Assert.Equal(7_000_000, LeaseChecker.LateBound(Write, timeline, seen: 6_900_000));
         Assert.Empty(LeaseChecker.Check([Write], [Look(true, 6_900, 6_950), Look(false, 7_000, 7_050)], timeline).Late);
     }
 
@@ -63,14 +63,19 @@ public sealed class LeaseCheckerTests
         // No leader from 2,000 to 4,000 (the samples at 2,100 .. 4,000 see none), then the same leader again.
         var timeline = Steady(0, 2_100).Concat(Enumerable.Range(1, 20).Select(i => new LeadershipSample((2_000 + (i * 100)) * 1000, null, -1))).Concat(Steady(4_100, 12_000)).ToList();
 
-        Assert.Equal(5_100_000 + 2_000_000, LeaseChecker.LateBound(Write, timeline));
+        Assert.Equal(5_100_000 + 2_000_000, LeaseChecker.LateBound(Write, timeline, seen: 7_000_000));
     }
 
     [Fact]
-    public void A_leader_change_after_the_key_was_due_does_not_move_its_bound()
+    public void A_leader_change_after_the_key_was_due_moves_the_bound_only_for_looks_after_it()
     {
+        // The leader that held the key at its due time (4,100) may have been cut off already: its
+        // successor, seen at 6,000, counts a full TTL from then.
         var timeline = Steady(0, 6_000).Concat(Steady(6_000, 12_000, term: 2)).ToList();
 
-        Assert.Equal(5_100_000, LeaseChecker.LateBound(Write, timeline));
+        Assert.Equal(5_100_000, LeaseChecker.LateBound(Write, timeline, seen: 5_900_000));
+        Assert.Equal(10_000_000, LeaseChecker.LateBound(Write, timeline, seen: 6_500_000));
+        Assert.Single(LeaseChecker.Check([Write], [Look(true, 5_500, 5_600), Look(true, 6_500, 6_600)], timeline).Late);
+        Assert.Empty(LeaseChecker.Check([Write], [Look(true, 6_500, 6_600), Look(false, 9_000, 9_100)], timeline).Late);
     }
 }

@@ -10,6 +10,12 @@ internal static partial class ChaosRun
     private static ChaosReport CheckLeases(ChaosReport report, LeaseWorkload leases, LeadershipTimeline leadership)
     {
         var verdict = LeaseChecker.Check(leases.Writes, leases.Observations, leadership.Samples);
+
+        // What the check rests on, for inspection beside the history: the writes, the looks and the leadership samples.
+        File.WriteAllLines(Path.Combine(report.WorkDirectory, "leases.txt"), [
+            .. leases.Writes.OrderBy(static w => w.Invoke).Select(static w => w.ToString()),
+            .. leases.Observations.OrderBy(static o => o.Invoke).Select(static o => o.ToString()),
+            .. leadership.Samples.Select(static s => s.ToString())]);
         RunLog.Write($"leases: {verdict.Keys} keys, looks {string.Join(' ', verdict.Looks.Select(static l => $"{l.Key}={l.Value}"))}, {verdict.Early.Count} early, {verdict.Late.Count} late, {verdict.Unobserved} never looked at");
         foreach (var line in verdict.Early.Concat(verdict.Late))
             RunLog.Write("LEASE: " + line);

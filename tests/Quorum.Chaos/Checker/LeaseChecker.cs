@@ -10,8 +10,8 @@ namespace Quorum.Chaos.Checker;
 /// <item><b>Early expiry</b>: a key seen gone (a linearizable read or listing answered, or a watch
 /// delete received) before its write was sent + TTL. Always a bug.</item>
 /// <item><b>Late expiry</b>: a key seen present by a look asked for after its bound: acknowledged +
-/// TTL + <see cref="Slack"/>, where every leader change before the key went restarts a full TTL
-/// from when the new leader was first seen, and time with no leader is added.</item>
+/// TTL + <see cref="Slack"/>, where every leader change before that look restarts a full TTL from
+/// when the new leader was first seen, and time with no leader is added.</item>
 /// </list>
 /// </summary>
 internal static class LeaseChecker
@@ -41,11 +41,10 @@ internal static class LeaseChecker
             }
 
             // One line per key, for its first offending look.
-            var bound = LateBound(write, timeline);
             if (looks.Where(l => !l.Present && l.Complete < write.Invoke + ttl).MinBy(static l => l.Complete) is { } gone)
                 early.Add($"{write.Key} (ttl {write.Ttl.TotalSeconds:0.0}s, written via {write.Node}) seen gone by a {gone.How} via {gone.Node} {Seconds(gone.Complete - write.Invoke)} after its write was sent");
-            if (looks.Where(l => l.Present && l.Invoke > bound).MinBy(static l => l.Invoke) is { } kept)
-                late.Add($"{write.Key} (ttl {write.Ttl.TotalSeconds:0.0}s, written via {write.Node}) seen present by a {kept.How} via {kept.Node} asked {Seconds(kept.Invoke - write.Ack)} after its write was acknowledged, {Seconds(kept.Invoke - bound)} past its bound");
+            if (looks.Where(l => l.Present).OrderBy(static l => l.Invoke).Select(l => (Look: l, Bound: LateBound(write, timeline, l.Invoke))).FirstOrDefault(static k => k.Look.Invoke > k.Bound) is { Look: { } kept } late1)
+                late.Add($"{write.Key} (ttl {write.Ttl.TotalSeconds:0.0}s, written via {write.Node}) seen present by a {kept.How} via {kept.Node} asked {Seconds(kept.Invoke - write.Ack)} after its write was acknowledged, {Seconds(kept.Invoke - late1.Bound)} past its bound");
 
             // How close each expiry came to the line either side, by the watch (the tightest look).
             if (looks.Where(static l => l.How == "watch").Select(static l => (long?)l.Complete).Min() is { } deleted)
@@ -59,25 +58,23 @@ internal static class LeaseChecker
     }
 
     /// <summary>
-    /// When a key must be gone by: acknowledged + TTL, pushed back by the leader changes and the
-    /// time without a leader that came before it, plus <see cref="Slack"/>.
+    /// When a key seen present at <paramref name="seen"/> had to be gone by: acknowledged + TTL +
+    /// <see cref="Slack"/>, pushed back by every leader change and all the time without a leader
+    /// between the write and that look. A change counts even after the key was due: a leader cut off
+    /// from the others still says it leads, but commits nothing, until its successor is seen.
     /// </summary>
-    public static long LateBound(LeaseWrite write, IReadOnlyList<LeadershipSample> timeline)
+    public static long LateBound(LeaseWrite write, IReadOnlyList<LeadershipSample> timeline, long seen)
     {
         var ttl = (long)write.Ttl.TotalMicroseconds;
-        var slack = (long)Slack.TotalMicroseconds;
         var due = write.Ack + ttl;
         var term = timeline.LastOrDefault(s => s.Time <= write.Invoke && s.Leader is not null)?.Term ?? -1;
-        LeadershipSample? previous = null;
-        foreach (var sample in timeline.Where(s => s.Time > write.Invoke))
+        var previous = write.Invoke;
+        foreach (var sample in timeline.Where(s => s.Time > write.Invoke && s.Time <= seen))
         {
-            if (sample.Time > due + slack)
-                break;
-
             if (sample.Leader is null)
             {
                 // No one led since the last look, so no one expired anything.
-                due += sample.Time - (previous?.Time ?? write.Invoke);
+                due += sample.Time - previous;
             }
             else if (sample.Term > term)
             {
@@ -86,10 +83,10 @@ internal static class LeaseChecker
                 term = sample.Term;
             }
 
-            previous = sample;
+            previous = sample.Time;
         }
 
-        return due + slack;
+        return due + (long)Slack.TotalMicroseconds;
     }
 
     private static string Seconds(long microseconds) => $"{microseconds / 1_000_000.0:0.000}s";
