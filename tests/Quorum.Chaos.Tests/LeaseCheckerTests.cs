@@ -73,9 +73,19 @@ public sealed class LeaseCheckerTests
         // successor, seen at 6,000, counts a full TTL from then.
         var timeline = Steady(0, 6_000).Concat(Steady(6_000, 12_000, term: 2)).ToList();
 
-        Assert.Equal(5_100_000, LeaseChecker.LateBound(Write, timeline, seen: 5_900_000));
+        Assert.Equal(5_100_000, LeaseChecker.LateBound(Write, timeline, seen: 5_800_000));
         Assert.Equal(10_000_000, LeaseChecker.LateBound(Write, timeline, seen: 6_500_000));
         Assert.Single(LeaseChecker.Check([Write], [Look(true, 5_500, 5_600), Look(true, 6_500, 6_600)], timeline).Late);
         Assert.Empty(LeaseChecker.Check([Write], [Look(true, 6_500, 6_600), Look(false, 9_000, 9_100)], timeline).Late);
+    }
+
+    [Fact]
+    public void A_look_answered_just_before_the_timeline_saw_a_new_leader_counts_that_leader()
+    {
+        // The new leader answered the look at 5,950; the next sample, at 6,000, is the first to see it.
+        var timeline = Steady(0, 6_000).Concat(Steady(6_000, 12_000, term: 2)).ToList();
+
+        Assert.Empty(LeaseChecker.Check([Write], [Look(true, 5_200, 5_950)], timeline).Late);
+        Assert.Single(LeaseChecker.Check([Write], [Look(true, 5_200, 5_850)], timeline).Late);
     }
 }

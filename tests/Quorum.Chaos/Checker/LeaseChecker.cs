@@ -43,7 +43,9 @@ internal static class LeaseChecker
             // One line per key, for its first offending look.
             if (looks.Where(l => !l.Present && l.Complete < write.Invoke + ttl).MinBy(static l => l.Complete) is { } gone)
                 early.Add($"{write.Key} (ttl {write.Ttl.TotalSeconds:0.0}s, written via {write.Node}) seen gone by a {gone.How} via {gone.Node} {Seconds(gone.Complete - write.Invoke)} after its write was sent");
-            if (looks.Where(l => l.Present).OrderBy(static l => l.Invoke).Select(l => (Look: l, Bound: LateBound(write, timeline, l.Invoke))).FirstOrDefault(static k => k.Look.Invoke > k.Bound) is { Look: { } kept } late1)
+            // A look saw the key at some time between its asking and its answer: it is late only if
+            // it was asked after the bound, even counting every leader change up to its answer.
+            if (looks.Where(l => l.Present).OrderBy(static l => l.Invoke).Select(l => (Look: l, Bound: LateBound(write, timeline, l.Complete))).FirstOrDefault(static k => k.Look.Invoke > k.Bound) is { Look: { } kept } late1)
                 late.Add($"{write.Key} (ttl {write.Ttl.TotalSeconds:0.0}s, written via {write.Node}) seen present by a {kept.How} via {kept.Node} asked {Seconds(kept.Invoke - write.Ack)} after its write was acknowledged, {Seconds(kept.Invoke - late1.Bound)} past its bound");
 
             // How close each expiry came to the line either side, by the watch (the tightest look).
@@ -61,7 +63,8 @@ internal static class LeaseChecker
     /// When a key seen present at <paramref name="seen"/> had to be gone by: acknowledged + TTL +
     /// <see cref="Slack"/>, pushed back by every leader change and all the time without a leader
     /// between the write and that look. A change counts even after the key was due: a leader cut off
-    /// from the others still says it leads, but commits nothing, until its successor is seen.
+    /// from the others still says it leads, but commits nothing, until its successor is seen. The
+    /// first sample after the look counts too: only it tells whether leadership had moved by then.
     /// </summary>
     public static long LateBound(LeaseWrite write, IReadOnlyList<LeadershipSample> timeline, long seen)
     {
@@ -69,7 +72,9 @@ internal static class LeaseChecker
         var due = write.Ack + ttl;
         var term = timeline.LastOrDefault(s => s.Time <= write.Invoke && s.Leader is not null)?.Term ?? -1;
         var previous = write.Invoke;
-        foreach (var sample in timeline.Where(s => s.Time > write.Invoke && s.Time <= seen))
+        var samples = timeline.Where(s => s.Time > write.Invoke).ToList();
+        var through = samples.FindIndex(s => s.Time > seen);
+        foreach (var sample in through < 0 ? samples : samples.Take(through + 1))
         {
             if (sample.Leader is null)
             {

@@ -31,8 +31,11 @@ internal sealed class LeadershipTimeline(ChaosCluster cluster, HistoryRecorder h
     {
         while (!token.IsCancellationRequested)
         {
-            var time = history.Now;
             var statuses = await Task.WhenAll(cluster.Nodes.Select(n => n.ProbeAsync(ProbeTimeout)));
+
+            // Stamped when the answers are in: a leader seen here may have been elected any time
+            // before, so the later stamp is the lenient one for the lease bound.
+            var time = history.Now;
 
             // A deposed leader cut off from the others may still say it leads, in its old term;
             // the leader that can commit is the one with the highest term.
@@ -53,7 +56,7 @@ internal sealed class LeadershipTimeline(ChaosCluster cluster, HistoryRecorder h
 }
 
 /// <summary>One look at who led.</summary>
-/// <param name="Time">When the nodes were asked, in microseconds on the history's clock.</param>
+/// <param name="Time">When the nodes' answers were in, in microseconds on the history's clock.</param>
 /// <param name="Leader">The node that said it led in the highest term, or <see langword="null"/> when none did.</param>
 /// <param name="Term">Its term, or -1.</param>
 internal sealed record LeadershipSample(long Time, string? Leader, long Term);
