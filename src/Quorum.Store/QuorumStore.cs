@@ -6,6 +6,7 @@ using Quorum.Store.Commands;
 using Quorum.Store.Leases;
 using Quorum.Store.Raft;
 using Quorum.Store.State;
+using Quorum.Store.StateMachine;
 using Quorum.Store.Storage;
 using Quorum.Store.Watching;
 using DotNextNotLeaderException = DotNext.Net.Cluster.Consensus.Raft.NotLeaderException;

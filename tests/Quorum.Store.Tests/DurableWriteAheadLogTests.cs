@@ -5,7 +5,7 @@ using DotNext.Net.Cluster.Consensus.Raft.StateMachine;
 using Microsoft.Extensions.Logging.Abstractions;
 using Quorum.Store.Commands;
 using Quorum.Store.Raft;
-using Quorum.Store.State;
+using Quorum.Store.StateMachine;
 
 namespace Quorum.Store.Tests;
 

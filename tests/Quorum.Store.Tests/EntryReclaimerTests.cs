@@ -3,6 +3,7 @@ using System.Text;
 using DotNext.Net.Cluster.Consensus.Raft.StateMachine;
 using Quorum.Store.Commands;
 using Quorum.Store.State;
+using Quorum.Store.StateMachine;
 
 namespace Quorum.Store.Tests;
 

@@ -4,7 +4,7 @@ using DotNext.Net.Cluster.Consensus.Raft;
 using DotNext.Net.Cluster.Consensus.Raft.Membership;
 using DotNext.Net.Cluster.Consensus.Raft.StateMachine;
 using Microsoft.Extensions.Logging;
-using Quorum.Store.State;
+using Quorum.Store.StateMachine;
 using Quorum.Store.Storage;
 
 namespace Quorum.Store.Raft;

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Quorum.Store.StateMachine;
 using Quorum.Store.Storage;
 
 namespace Quorum.Store.Raft;

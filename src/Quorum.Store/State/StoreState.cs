@@ -30,7 +30,7 @@ internal sealed class StoreState
     /// <summary>
     /// Gets the keys, in byte order; a leased key's payload starts with its lease (see <see cref="KeyRecord"/>).
     /// Keys and payloads are native memory: read them only inside a read of the state machine
-    /// (<see cref="KeyValueStateMachine.EnterRead"/>) or on the applier, and copy out what you keep.
+    /// (<c>KeyValueStateMachine.EnterRead</c>, a layer up) or on the applier, and copy out what you keep.
     /// </summary>
     public SortedKeyMap<KeyRecord> Keys { get; }
 

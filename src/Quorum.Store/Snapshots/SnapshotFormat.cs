@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
+using Quorum.Store.State;
 
-namespace Quorum.Store.State;
+namespace Quorum.Store.Snapshots;
 
 /// <summary>
 /// The on-disk form of a snapshot: compact, binary-safe, and checked end to end.

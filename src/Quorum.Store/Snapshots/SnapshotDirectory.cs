@@ -1,7 +1,8 @@
 using DotNext.IO;
+using Quorum.Store.State;
 using Quorum.Store.Storage;
 
-namespace Quorum.Store.State;
+namespace Quorum.Store.Snapshots;
 
 /// <summary>
 /// The folder that holds a node's snapshots. A snapshot appears there whole or not at all: it is

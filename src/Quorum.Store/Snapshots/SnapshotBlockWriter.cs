@@ -3,7 +3,7 @@ using System.Buffers.Binary;
 using System.IO.Hashing;
 using System.Text;
 
-namespace Quorum.Store.State;
+namespace Quorum.Store.Snapshots;
 
 /// <summary>
 /// Collects a snapshot's bytes in one large block, and hashes and writes each block whole.

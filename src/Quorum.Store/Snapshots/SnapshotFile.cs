@@ -2,7 +2,7 @@ using System.Globalization;
 using DotNext.IO;
 using DotNext.Net.Cluster.Consensus.Raft.StateMachine;
 
-namespace Quorum.Store.State;
+namespace Quorum.Store.Snapshots;
 
 /// <summary>
 /// A snapshot on disk, as the write-ahead log sees it: the log entry that stands for every entry up

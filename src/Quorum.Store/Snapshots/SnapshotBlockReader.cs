@@ -3,7 +3,7 @@ using System.Buffers.Binary;
 using System.IO.Hashing;
 using System.Text;
 
-namespace Quorum.Store.State;
+namespace Quorum.Store.Snapshots;
 
 /// <summary>
 /// Reads a snapshot's bytes through one large block, hashing what has been consumed a block at a time.

@@ -5,9 +5,11 @@ using DotNext.Net.Cluster.Consensus.Raft.StateMachine;
 using Microsoft.Extensions.Logging;
 using Quorum.Store.Commands;
 using Quorum.Store.Leases;
+using Quorum.Store.Snapshots;
+using Quorum.Store.State;
 using Quorum.Store.Watching;
 
-namespace Quorum.Store.State;
+namespace Quorum.Store.StateMachine;
 
 /// <summary>
 /// The replicated key-value state machine. It has three duties: apply each committed log entry,

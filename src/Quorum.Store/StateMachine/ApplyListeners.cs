@@ -1,7 +1,7 @@
 using Quorum.Store.Leases;
 using Quorum.Store.Watching;
 
-namespace Quorum.Store.Raft;
+namespace Quorum.Store.StateMachine;
 
 /// <summary>What the state machine tells about each applied entry; they belong to the store and outlive a Raft restart.</summary>
 /// <param name="Watches">Receives the changes, for watchers.</param>
