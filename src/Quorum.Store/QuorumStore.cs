@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Quorum.Store.Commands;
 using Quorum.Store.Leases;
 using Quorum.Store.Raft;
+using Quorum.Store.Replication;
 using Quorum.Store.State;
 using Quorum.Store.StateMachine;
 using Quorum.Store.Storage;

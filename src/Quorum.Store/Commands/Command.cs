@@ -1,5 +1,3 @@
-using Quorum.Store.State;
-
 namespace Quorum.Store.Commands;
 
 /// <summary>

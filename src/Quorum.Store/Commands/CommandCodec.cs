@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Text;
-using Quorum.Store.State;
 
 namespace Quorum.Store.Commands;
 

@@ -1,3 +1,5 @@
+using Quorum.Store.State;
+
 namespace Quorum.Store.Leases;
 
 /// <summary>

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using Quorum.Store.Commands;
 using Quorum.Store.State;
 
 namespace Quorum.Store.Snapshots;

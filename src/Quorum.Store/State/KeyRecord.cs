@@ -1,3 +1,5 @@
+using Quorum.Store.Commands;
+
 namespace Quorum.Store.State;
 
 /// <summary>The stored state of one key besides its value (the value is the key's payload in the map).</summary>

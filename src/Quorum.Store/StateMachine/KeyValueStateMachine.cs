@@ -258,7 +258,7 @@ internal sealed partial class KeyValueStateMachine : IStateMachine, IAsyncDispos
 
         Watches.CatchUp(restored);
         if (restored.Index > 0)
-            Leases.Reset(restored.EnumerateLeases());
+            Leases.Reset((IEnumerable<LeaseGrant>)restored.EnumerateLeases());
         reclaimer.Reclaim();
     }
 

@@ -1,7 +1,9 @@
 using Microsoft.Extensions.Logging;
 using Quorum.Store.Commands;
+using Quorum.Store.Leases;
+using Quorum.Store.State;
 
-namespace Quorum.Store.Leases;
+namespace Quorum.Store.Replication;
 
 /// <summary>
 /// On the leader, turns leases that are due into log entries: an <see cref="ExpireCommand"/> per

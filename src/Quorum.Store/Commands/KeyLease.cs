@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 
-namespace Quorum.Store.State;
+namespace Quorum.Store.Commands;
 
 /// <summary>
 /// A key's time to live, as the log and snapshots carry it. Expiry is timed from the TTL alone, on

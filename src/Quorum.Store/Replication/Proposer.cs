@@ -1,8 +1,9 @@
 using DotNext.Net.Cluster.Consensus.Raft;
+using Quorum.Store.Commands;
 using Quorum.Store.Raft;
 using DotNextNotLeaderException = DotNext.Net.Cluster.Consensus.Raft.NotLeaderException;
 
-namespace Quorum.Store.Commands;
+namespace Quorum.Store.Replication;
 
 /// <summary>
 /// Gets commands into the Raft log, many to an entry (group commit).

@@ -1,6 +1,6 @@
-using Quorum.Store.State;
+using Quorum.Store.Commands;
 
-namespace Quorum.Store;
+namespace Quorum.Store.State;
 
 /// <summary>A key that was given a lease by the write at <paramref name="Revision"/>.</summary>
 /// <param name="Key">The key.</param>
