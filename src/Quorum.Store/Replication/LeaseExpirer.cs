@@ -1,7 +1,9 @@
 using Microsoft.Extensions.Logging;
 using Quorum.Store.Commands;
 using Quorum.Store.Leases;
+using Quorum.Store.Raft;
 using Quorum.Store.State;
+using Quorum.Store.StateMachine;
 
 namespace Quorum.Store.Replication;
 
@@ -18,9 +20,8 @@ internal sealed partial class LeaseExpirer : IAsyncDisposable
     private static readonly TimeSpan RetryDelay = TimeSpan.FromMilliseconds(250);
 
     private readonly LeaseTracker tracker;
-    private readonly Func<LeaseGrant, bool> isCurrent;
-    private readonly Func<bool> isLeader;
-    private readonly Func<Command, CancellationToken, Task<CommandOutcome>> propose;
+    private readonly RaftNodeHost raft;
+    private readonly Proposer proposer;
     private readonly TimeProvider time;
     private readonly ILogger logger;
     private readonly CancellationTokenSource stopping = new();
@@ -28,17 +29,15 @@ internal sealed partial class LeaseExpirer : IAsyncDisposable
 
     /// <summary>Initializes a new instance of the <see cref="LeaseExpirer"/> class and starts it.</summary>
     /// <param name="tracker">The leases and when they are due.</param>
-    /// <param name="isCurrent">Tells whether a grant is still the key's lease in the current state (the key not deleted or written again since).</param>
-    /// <param name="isLeader">Tells whether this node leads.</param>
-    /// <param name="propose">Proposes a command and waits for it to be applied.</param>
+    /// <param name="raft">The Raft node: whether this node leads, and the state the leases are checked against.</param>
+    /// <param name="proposer">Puts expiries into the log.</param>
     /// <param name="time">The clocks.</param>
     /// <param name="logger">The logger.</param>
-    public LeaseExpirer(LeaseTracker tracker, Func<LeaseGrant, bool> isCurrent, Func<bool> isLeader, Func<Command, CancellationToken, Task<CommandOutcome>> propose, TimeProvider time, ILogger logger)
+    public LeaseExpirer(LeaseTracker tracker, RaftNodeHost raft, Proposer proposer, TimeProvider time, ILogger logger)
     {
         this.tracker = tracker;
-        this.isCurrent = isCurrent;
-        this.isLeader = isLeader;
-        this.propose = propose;
+        this.raft = raft;
+        this.proposer = proposer;
         this.time = time;
         this.logger = logger;
         loop = Task.Run(() => RunAsync(stopping.Token));
@@ -89,12 +88,13 @@ internal sealed partial class LeaseExpirer : IAsyncDisposable
         if (due.Count == 0)
             return;
 
-        var leading = isLeader();
+        var node = raft.Current;
+        var leading = !node.LeadershipToken.IsCancellationRequested;
         var expiring = new List<Task>();
         foreach (var grant in due)
         {
             // A key deleted or written again since the grant has nothing left to expire.
-            if (!isCurrent(grant))
+            if (!IsCurrent(node.StateMachine, grant))
                 continue;
 
             if (leading)
@@ -110,13 +110,20 @@ internal sealed partial class LeaseExpirer : IAsyncDisposable
     {
         try
         {
-            await propose(new ExpireCommand(grant.Key, grant.Revision), token);
+            await proposer.ProposeAsync(new ExpireCommand(grant.Key, grant.Revision), token);
         }
         catch (Exception e) when (e is UnavailableException or WriteOutcomeUnknownException)
         {
             // The expiry names its revision, so proposing it again is harmless if this one did apply.
             tracker.Retry(grant, RetryDelay);
         }
+    }
+
+    // Whether the key still has the lease it was granted: not deleted or written again since.
+    private static bool IsCurrent(KeyValueStateMachine machine, LeaseGrant grant)
+    {
+        using var read = machine.EnterRead();
+        return machine.State.Keys.TryGetValue(grant.Key, out var record, out _) && record.HasLease && record.Revision == grant.Revision;
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Expiring leased keys failed; will try again")]

@@ -1,0 +1,37 @@
+namespace Quorum.Store;
+
+/// <summary>Membership: adding and removing voting members, on the leader, through <see cref="Replication.ClusterMembership"/>.</summary>
+public sealed partial class QuorumStore
+{
+    /// <summary>
+    /// Adds a voting member, or updates the addresses of one; idempotent for the same ID and address.
+    /// The new member is first brought up to date with the log (or a snapshot), then the new
+    /// configuration is committed. Must be called on the leader.
+    /// </summary>
+    /// <param name="member">The member; an empty <see cref="MemberInfo.HttpAddress"/> keeps the one already known.</param>
+    /// <param name="token">Cancels waiting.</param>
+    /// <returns>A task that completes when the member is part of the committed configuration.</returns>
+    /// <exception cref="ArgumentException">The ID or an address is malformed.</exception>
+    /// <exception cref="MembershipException">The ID or the address already belongs to another member.</exception>
+    /// <exception cref="UnavailableException">This node is not the leader, another membership change is in progress, or the new member did not catch up in time.</exception>
+    /// <exception cref="WriteOutcomeUnknownException">The change was not confirmed in time.</exception>
+    public Task AddMemberAsync(MemberInfo member, CancellationToken token = default) => membership.AddAsync(member, token);
+
+    /// <summary>Removes a voting member; a node may remove itself. Must be called on the leader.</summary>
+    /// <param name="id">The member's ID.</param>
+    /// <param name="token">Cancels waiting.</param>
+    /// <returns>A task that completes when the new configuration is committed.</returns>
+    /// <exception cref="MembershipException">No member has this ID.</exception>
+    /// <exception cref="UnavailableException">This node is not the leader, or another membership change is in progress.</exception>
+    /// <exception cref="WriteOutcomeUnknownException">The change was not confirmed in time.</exception>
+    public Task RemoveMemberAsync(string id, CancellationToken token = default) => membership.RemoveAsync(id, token);
+
+    /// <summary>Gets the voting members, with their addresses and which one leads.</summary>
+    /// <returns>The members, ordered by ID.</returns>
+    public IReadOnlyList<ClusterMember> GetMembers() => membership.List();
+
+    /// <summary>Gets the member table's record of a member, whether or not it is a voter.</summary>
+    /// <param name="id">The member's ID.</param>
+    /// <returns>The record, or <see langword="null"/>.</returns>
+    public MemberInfo? FindMember(string id) => membership.Find(id);
+}
