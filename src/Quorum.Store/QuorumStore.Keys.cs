@@ -1,4 +1,5 @@
 using Quorum.Store.Commands;
+using Quorum.Store.Native;
 using Quorum.Store.State;
 
 namespace Quorum.Store;

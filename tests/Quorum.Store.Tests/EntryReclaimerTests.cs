@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 using System.Text;
 using DotNext.Net.Cluster.Consensus.Raft.StateMachine;
 using Quorum.Store.Commands;
-using Quorum.Store.State;
+using Quorum.Store.Native;
 using Quorum.Store.StateMachine;
 
 namespace Quorum.Store.Tests;

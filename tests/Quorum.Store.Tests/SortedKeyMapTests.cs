@@ -1,5 +1,5 @@
 using System.Text;
-using Quorum.Store.State;
+using Quorum.Store.Native;
 
 namespace Quorum.Store.Tests;
 

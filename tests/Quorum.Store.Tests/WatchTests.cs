@@ -1,5 +1,6 @@
 using System.Text;
 using Quorum.Store.Commands;
+using Quorum.Store.Native;
 using Quorum.Store.Snapshots;
 using Quorum.Store.State;
 using Quorum.Store.Watching;

@@ -1,6 +1,6 @@
 using DotNext.IO;
+using Quorum.Store.Native;
 using Quorum.Store.State;
-using Quorum.Store.Storage;
 
 namespace Quorum.Store.Snapshots;
 

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using Quorum.Store.Commands;
+using Quorum.Store.Native;
 using Quorum.Store.State;
 
 namespace Quorum.Store.Snapshots;

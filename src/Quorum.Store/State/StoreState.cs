@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using Quorum.Store.Commands;
+using Quorum.Store.Native;
 
 namespace Quorum.Store.State;
 

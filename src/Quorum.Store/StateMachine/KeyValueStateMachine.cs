@@ -5,6 +5,7 @@ using DotNext.Net.Cluster.Consensus.Raft.StateMachine;
 using Microsoft.Extensions.Logging;
 using Quorum.Store.Commands;
 using Quorum.Store.Leases;
+using Quorum.Store.Native;
 using Quorum.Store.Snapshots;
 using Quorum.Store.State;
 using Quorum.Store.Watching;

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Quorum.Store.Native;
 
 namespace Quorum.Store.Storage;
 

@@ -1,6 +1,6 @@
 using System.Globalization;
-using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
+using Quorum.Store.Native;
 
 namespace Quorum.Store.Storage;
 
@@ -26,8 +26,6 @@ internal sealed partial class MappedLogTrimmer : IAsyncDisposable
 {
     /// <summary>How many of the newest chunks of each log folder stay resident.</summary>
     public const int ResidentChunks = 2;
-
-    private const int PageOut = 21; // MADV_PAGEOUT, Linux 5.4 and later
 
     private readonly string logPath;
     private readonly ILogger logger;
@@ -96,9 +94,9 @@ internal sealed partial class MappedLogTrimmer : IAsyncDisposable
         foreach (var (start, length) in FindOldChunks(File.ReadAllText("/proc/self/maps"), logPath))
         {
             // A failure here (the range was unmapped meanwhile: ENOMEM) leaves nothing to do.
-            if (Advise(start, (nuint)length, PageOut) == 0)
+            if (LinuxMemory.TryPageOut(start, (nuint)length, out var notKnown))
                 advised += length;
-            else if (Marshal.GetLastPInvokeError() == 22) // EINVAL: a kernel without MADV_PAGEOUT
+            else if (notKnown)
                 unsupported = true;
         }
 
@@ -117,18 +115,7 @@ internal sealed partial class MappedLogTrimmer : IAsyncDisposable
     private static string ResolvePath(string path)
     {
         var full = Path.GetFullPath(path);
-        var resolved = RealPath(full, 0);
-        if (resolved == 0)
-            return full;
-
-        try
-        {
-            return Marshal.PtrToStringUTF8(resolved) ?? full;
-        }
-        finally
-        {
-            Marshal.FreeHGlobal(resolved); // free(): realpath allocated it with malloc
-        }
+        return LinuxMemory.RealPath(full) ?? full;
     }
 
     private async Task RunAsync(TimeSpan period)
@@ -147,12 +134,6 @@ internal sealed partial class MappedLogTrimmer : IAsyncDisposable
             LogTrimFailed(e.Message);
         }
     }
-
-    [LibraryImport("libc", EntryPoint = "madvise", SetLastError = true)]
-    private static partial int Advise(nint address, nuint length, int advice);
-
-    [LibraryImport("libc", EntryPoint = "realpath", StringMarshalling = StringMarshalling.Utf8)]
-    private static partial nint RealPath(string path, nint resolved);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Stopped paging out the old part of the write-ahead log: {Reason}")]
     private partial void LogTrimFailed(string reason);

@@ -20,7 +20,7 @@ internal static partial class PrivateNetwork
     public static IReadOnlyList<string> NewNamespace { get; } = ["unshare", "--net", "--", "sh", "-c", "ip link set lo up && exec \"$@\"", "sh"];
 
     /// <summary>Gets a value indicating whether this process runs as root, which namespaces need.</summary>
-    public static bool IsRoot => GetEffectiveUserId() == 0;
+    public static bool IsRoot => Environment.IsPrivilegedProcess;
 
     /// <summary>Gets a launcher that runs its command in the network namespace of process <paramref name="pid"/>.</summary>
     public static IReadOnlyList<string> Join(int pid) => ["nsenter", $"--target={pid}", "--net", "--"];
@@ -83,11 +83,10 @@ internal static partial class PrivateNetwork
         return socket ?? throw new InvalidOperationException($"Could not open a socket in the network namespace of process {pid}.", error);
     }
 
-    [LibraryImport("libc", EntryPoint = "geteuid")]
-    private static partial uint GetEffectiveUserId();
-
-    [LibraryImport("libc", EntryPoint = "setns", SetLastError = true)]
-    private static partial int SetNamespace(SafeFileHandle fd, int type);
+    // DllImport, not LibraryImport: the generated marshalling needs unsafe code, which only
+    // Quorum.Store.Native may have; a handle and an int marshal the same either way.
+    [DllImport("libc", EntryPoint = "setns", SetLastError = true)]
+    private static extern int SetNamespace(SafeFileHandle fd, int type);
 }
 
 /// <summary>A fact that needs root (to create a network namespace); skipped, saying so, otherwise.</summary>

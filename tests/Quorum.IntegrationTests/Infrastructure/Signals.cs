@@ -1,9 +1,10 @@
-using System.Runtime.InteropServices;
+using System.Diagnostics;
+using System.Globalization;
 
 namespace Quorum.IntegrationTests.Infrastructure;
 
 /// <summary>POSIX signals to node processes: SIGTERM for a graceful stop, SIGSTOP/SIGCONT to pause.</summary>
-internal static partial class Signals
+internal static class Signals
 {
     public const int Terminate = 15;
     public const int Stop = 19;
@@ -11,10 +12,12 @@ internal static partial class Signals
 
     public static void Send(int pid, int signal)
     {
-        if (Kill(pid, signal) != 0)
-            throw new InvalidOperationException($"kill({pid}, {signal}) failed: {Marshal.GetLastPInvokeErrorMessage()}");
+        // The kill command rather than a P/Invoke: test projects stay free of unsafe code (the
+        // source-generated marshalling needs it), and a signal costs a process start here, not in a hot loop.
+        using var kill = Process.Start(new ProcessStartInfo("kill", ["-" + signal.ToString(CultureInfo.InvariantCulture), pid.ToString(CultureInfo.InvariantCulture)]) { RedirectStandardError = true })!;
+        var error = kill.StandardError.ReadToEnd();
+        kill.WaitForExit();
+        if (kill.ExitCode != 0)
+            throw new InvalidOperationException($"kill -{signal} {pid} failed: {error.Trim()}");
     }
-
-    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
-    private static partial int Kill(int pid, int signal);
 }

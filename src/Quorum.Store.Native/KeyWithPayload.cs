@@ -1,7 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
-namespace Quorum.Store.State;
+namespace Quorum.Store.Native;
 
 /// <summary>A key and the payload stored right after it, in one block of native memory.</summary>
 /// <remarks>

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Quorum.Store.Storage;
+namespace Quorum.Store.Native;
 
 /// <summary>
 /// The few POSIX file calls .NET does not expose: an advisory lock that belongs to one process,

@@ -1,4 +1,4 @@
-namespace Quorum.Store.State;
+namespace Quorum.Store.Native;
 
 /// <summary>
 /// Decides when the block of an entry the applier has replaced or removed may be freed: once no
