@@ -9,8 +9,13 @@ internal static class ExitCodes
     /// <summary>Bad configuration, or an unusable data directory.</summary>
     public const int BadConfiguration = 1;
 
-    /// <summary>A client command failed: the server refused the request (bad input, a value too large, a watch older than the history), or the input was malformed.</summary>
-    public const int Failed = 1;
+    /// <summary>
+    /// A client command failed: the server refused the request (bad input, a value too large, a
+    /// watch older than the history), or the input was malformed. The same code as
+    /// <see cref="BadConfiguration"/> on purpose: the documented scheme gives 1 to every failure
+    /// that is not a usage error or one of the client's specific outcomes below.
+    /// </summary>
+    public const int Failed = BadConfiguration;
 
     /// <summary>A usage error: the command line itself is wrong.</summary>
     public const int Usage = 2;
