@@ -30,14 +30,18 @@ public sealed class DotNextSnapshotInstallRaceTests
         machine.Arm();
         await log.CommitAsync(5);
 
-        // The flusher has read the old snapshot index (and is held right there). Now the leader's
-        // snapshot at index 1000, on a metadata page never written, is installed; the state machine
-        // lets the flusher go on once the install holds the log's lock.
+        // The flusher has read the old snapshot index (and is held right there, before it reads the
+        // commit index or takes its lock). Now the leader's snapshot at index 1000, on a metadata
+        // page never written, is installed. Only then does the flusher go on: it reads the new
+        // commit index next to its old snapshot index. Releasing it from inside the install raced
+        // the install's own update of the commit index and, once in a CI run, lost.
         await machine.FlusherHoldsOldIndex.WaitAsync(TimeSpan.FromSeconds(10));
         await log.AppendAsync(new SnapshotEntry(Term: 1), startIndex: 1000);
+        Assert.Equal(1000, log.LastCommittedEntryIndex);
+        machine.ReleaseFlusher();
 
         var failure = await WaitForFailureAsync(log);
-        Assert.IsType<WriteAheadLog.MissingPageException>(failure.InnerException);
+        Assert.True(failure.InnerException is WriteAheadLog.MissingPageException, $"the log failed, but with {failure.InnerException}");
     }
 
     private static async Task<WriteAheadLog.InternalException> WaitForFailureAsync(WriteAheadLog log)
@@ -71,7 +75,7 @@ public sealed class DotNextSnapshotInstallRaceTests
         ValueTask IDataTransferObject.WriteToAsync<TWriter>(TWriter writer, CancellationToken token) => ValueTask.CompletedTask;
     }
 
-    /// <summary>A state machine that holds the flusher just after it has read the snapshot index, until a snapshot install is under way.</summary>
+    /// <summary>A state machine that holds the flusher just after it has read the snapshot index, until the test lets it go.</summary>
     private sealed class RacingStateMachine : IStateMachine
     {
         private readonly TaskCompletionSource flusherHoldsOldIndex = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -92,7 +96,8 @@ public sealed class DotNextSnapshotInstallRaceTests
                 {
                     armed = false;
                     flusherHoldsOldIndex.TrySetResult();
-                    releaseFlusher.Wait(TimeSpan.FromSeconds(10));
+                    if (!releaseFlusher.Wait(TimeSpan.FromSeconds(10)))
+                        throw new TimeoutException("the test never released the flusher");
                 }
 
                 return current;
@@ -101,14 +106,12 @@ public sealed class DotNextSnapshotInstallRaceTests
 
         public void Arm() => armed = true;
 
+        public void ReleaseFlusher() => releaseFlusher.Set();
+
         ValueTask<long> IStateMachine.ApplyAsync(LogEntry entry, CancellationToken token)
         {
             if (entry.IsSnapshot)
-            {
-                // The install holds the log's exclusive lock now: let the flusher carry on with its old index.
-                releaseFlusher.Set();
                 snapshot = new InstalledSnapshot(entry.Index, entry.Term);
-            }
 
             return ValueTask.FromResult(entry.Index);
         }
