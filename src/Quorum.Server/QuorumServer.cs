@@ -44,6 +44,7 @@ public static class QuorumServer
 
         var app = builder.Build();
         app.UseMiddleware<ErrorMappingMiddleware>();
+        app.UseRouting();
         app.UseMiddleware<LeaderForwardingMiddleware>();
         app.MapHealthRoutes();
         app.MapKeyRoutes();

@@ -5,8 +5,8 @@ using Quorum.Store;
 namespace Quorum.Server.Forwarding;
 
 /// <summary>
-/// Passes requests that need the leader (writes and membership changes) on to the leader's HTTP
-/// API and relays its answer unchanged, so a client may talk to any node. Without a known leader it
+/// Passes requests for routes marked <see cref="LeaderOnly"/> (writes and membership changes) on to
+/// the leader's HTTP API and relays its answer unchanged, so a client may talk to any node. Without a known leader it
 /// answers 503 with <c>Retry-After</c>. A request another node already forwarded is never forwarded
 /// again: during an election two nodes could otherwise bounce it between them.
 /// </summary>
@@ -21,15 +21,15 @@ internal sealed class LeaderForwardingMiddleware(RequestDelegate next, QuorumSto
         "Proxy-Authenticate", "Proxy-Authorization",
     };
 
-    private static readonly TimeSpan MembershipForwardTimeout = TimeSpan.FromSeconds(75);
-
     /// <summary>Serves the request here or forwards it to the leader.</summary>
     /// <param name="context">The request.</param>
     /// <returns>A task that completes when the response is written.</returns>
     public async Task InvokeAsync(HttpContext context)
     {
+        // Routing has already chosen the endpoint; its metadata says whether the leader must serve it.
         // A node that has just won an election serves too: the store waits until its leadership is usable.
-        if (!RequiresLeader(context.Request) || store.IsLeader || store.Leader?.Id == store.Self.Id)
+        var leaderOnly = context.GetEndpoint()?.Metadata.GetMetadata<LeaderOnly>();
+        if (leaderOnly is null || store.IsLeader || store.Leader?.Id == store.Self.Id)
         {
             await next(context);
             return;
@@ -54,32 +54,17 @@ internal sealed class LeaderForwardingMiddleware(RequestDelegate next, QuorumSto
             return;
         }
 
-        await ForwardAsync(context, leader);
+        await ForwardAsync(context, leader, leaderOnly.ForwardTimeout ?? store.Options.WriteTimeout + TimeSpan.FromSeconds(5));
     }
 
-    /// <summary>Tells whether a request must be served by the leader.</summary>
-    /// <param name="request">The request.</param>
-    /// <returns><see langword="true"/> for writes to keys, transactions and membership changes.</returns>
-    internal static bool RequiresLeader(HttpRequest request)
-    {
-        var path = request.Path.Value ?? string.Empty;
-        return request.Method switch
-        {
-            "POST" or "PUT" or "DELETE" when path == "/key" || path.StartsWith("/key/", StringComparison.Ordinal) => true,
-            "POST" when path is "/txn" or "/raft/add" or "/raft/remove" => true,
-            _ => false,
-        };
-    }
-
-    private async Task ForwardAsync(HttpContext context, MemberInfo leader)
+    private async Task ForwardAsync(HttpContext context, MemberInfo leader, TimeSpan forwardTimeout)
     {
         var target = context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? context.Request.Path + context.Request.QueryString;
         using var request = new HttpRequestMessage(new HttpMethod(context.Request.Method), leader.HttpAddress + target);
         CopyRequest(context.Request, request);
 
-        var isMembership = context.Request.Path.StartsWithSegments("/raft", StringComparison.Ordinal);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
-        timeout.CancelAfter(isMembership ? MembershipForwardTimeout : store.Options.WriteTimeout + TimeSpan.FromSeconds(5));
+        timeout.CancelAfter(forwardTimeout);
 
         HttpResponseMessage response;
         try

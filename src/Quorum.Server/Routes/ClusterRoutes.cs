@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using Quorum.Server.Forwarding;
 using Quorum.Server.Http;
 using Quorum.Store;
 
@@ -7,12 +8,16 @@ namespace Quorum.Server.Routes;
 /// <summary>The cluster routes: membership, status, and the leader's read index.</summary>
 internal static class ClusterRoutes
 {
+    // The leader gives a membership change up to 60 s (ClusterMembership); a follower that forwards
+    // one waits longer than that before it calls the outcome unknown.
+    private static readonly TimeSpan MembershipForwardTimeout = TimeSpan.FromSeconds(75);
+
     /// <summary>Maps the cluster routes.</summary>
     /// <param name="app">The route builder.</param>
     public static void MapClusterRoutes(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/raft/add", AddAsync);
-        app.MapPost("/raft/remove", RemoveAsync);
+        app.MapPost("/raft/add", AddAsync).RequireLeader(MembershipForwardTimeout);
+        app.MapPost("/raft/remove", RemoveAsync).RequireLeader(MembershipForwardTimeout);
         app.MapGet("/raft/members", Members);
         app.MapGet("/raft/read-index", ReadIndexAsync);
         app.MapGet("/status", Status);

@@ -1,4 +1,5 @@
 using Microsoft.Net.Http.Headers;
+using Quorum.Server.Forwarding;
 using Quorum.Server.Http;
 using Quorum.Store;
 
@@ -12,9 +13,9 @@ internal static class KeyRoutes
     public static void MapKeyRoutes(this IEndpointRouteBuilder app)
     {
         // The catch-all also matches "/key" and "/key/", so an empty key gets a clear 400, not a 404.
-        app.MapMethods("/key/{**key}", [HttpMethods.Post, HttpMethods.Put], SetAsync);
+        app.MapMethods("/key/{**key}", [HttpMethods.Post, HttpMethods.Put], SetAsync).RequireLeader();
         app.MapGet("/key/{**key}", GetAsync);
-        app.MapDelete("/key/{**key}", DeleteAsync);
+        app.MapDelete("/key/{**key}", DeleteAsync).RequireLeader();
     }
 
     private static async Task<IResult> SetAsync(HttpContext context, QuorumStore store)

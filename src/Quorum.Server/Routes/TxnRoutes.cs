@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using Quorum.Server.Forwarding;
 using Quorum.Server.Http;
 using Quorum.Store;
 
@@ -10,7 +11,7 @@ internal static class TxnRoutes
 {
     /// <summary>Maps the transaction route.</summary>
     /// <param name="app">The route builder.</param>
-    public static void MapTxnRoutes(this IEndpointRouteBuilder app) => app.MapPost("/txn", TxnAsync);
+    public static void MapTxnRoutes(this IEndpointRouteBuilder app) => app.MapPost("/txn", TxnAsync).RequireLeader();
 
     private static async Task<IResult> TxnAsync(HttpContext context, QuorumStore store)
     {
