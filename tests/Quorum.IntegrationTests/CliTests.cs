@@ -234,11 +234,21 @@ public sealed class CliTests(ITestOutputHelper output)
     {
         var unknown = await QuorumCli.RunAsync(["get", "k", "--bogus"]);
         Assert.Equal(2, unknown.ExitCode);
-        Assert.Contains("unknown option '--bogus'", unknown.Stderr, StringComparison.Ordinal);
+        Assert.Contains("Unrecognized command or argument '--bogus'", unknown.Stderr, StringComparison.Ordinal);
         Assert.Contains("usage: quorum", unknown.Stderr, StringComparison.Ordinal);
 
         var both = await QuorumCli.RunAsync(["put", "k", "v", "--create", "--if-revision", "3"]);
         Assert.Equal(2, both.ExitCode);
+        Assert.Contains("give --create or --if-revision, not both", both.Stderr, StringComparison.Ordinal);
+
+        // A mistyped flag must not become a prefix: without '--' before it, it is refused.
+        var typo = await QuorumCli.RunAsync(["ls", "--limt"]);
+        Assert.Equal(2, typo.ExitCode);
+        Assert.Contains("unknown option '--limt'", typo.Stderr, StringComparison.Ordinal);
+
+        var verbHelp = await QuorumCli.RunAsync(["put", "--help"]);
+        Assert.Equal(0, verbHelp.ExitCode);
+        Assert.Contains("--if-revision <N>", verbHelp.Stdout, StringComparison.Ordinal);
 
         var help = await QuorumCli.RunAsync(["help"]);
         Assert.Equal(0, help.ExitCode);

@@ -239,9 +239,10 @@ public sealed class SingleNodeTests(ITestOutputHelper output)
     }
 
     [Theory]
-    [InlineData(new[] { "serve", "--no-such-flag", "1" }, 2, "unknown option")]
-    [InlineData(new[] { "serve", "--http-port" }, 2, "needs a value")]
-    [InlineData(new[] { "frobnicate" }, 2, "unknown command")]
+    [InlineData(new[] { "serve", "--no-such-flag", "1" }, 2, "Unrecognized command or argument '--no-such-flag'")]
+    [InlineData(new[] { "serve", "--http-port" }, 2, "Required argument missing for option: '--http-port'")]
+    [InlineData(new[] { "serve", "--help" }, 0, "--http-port <value>           HTTP API port [env: PORT] [default: 8080]")]
+    [InlineData(new[] { "frobnicate" }, 2, "Unrecognized command or argument 'frobnicate'")]
     [InlineData(new[] { "serve", "--http-port", "http" }, 1, "not a port number")]
     [InlineData(new[] { "serve", "--raft-address", "nowhere" }, 1, "not an IP address")]
     [InlineData(new[] { "serve", "--join", "ftp://x" }, 1, "not an HTTP URL")]

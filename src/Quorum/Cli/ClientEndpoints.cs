@@ -1,3 +1,5 @@
+using System.CommandLine;
+
 namespace Quorum.Cli;
 
 /// <summary>
@@ -6,8 +8,8 @@ namespace Quorum.Cli;
 /// </summary>
 internal static class ClientEndpoints
 {
-    /// <summary>The flag.</summary>
-    public const string Flag = "--endpoints";
+    /// <summary>The flag, which every client verb takes.</summary>
+    public static readonly Option<string> Flag = new("--endpoints") { Description = $"the members' HTTP URLs, comma-separated [env: {Variable}] [default: {Default}]", HelpName = "URL[,URL...]" };
 
     /// <summary>The environment variable.</summary>
     public const string Variable = "QUORUM_ENDPOINTS";
@@ -16,17 +18,17 @@ internal static class ClientEndpoints
     public const string Default = "http://127.0.0.1:8080";
 
     /// <summary>Reads the endpoints.</summary>
-    /// <param name="arguments">The verb's command line.</param>
+    /// <param name="result">The verb's parsed command line.</param>
     /// <param name="environment">Reads an environment variable.</param>
     /// <returns>The members' base URLs, in the order given.</returns>
     /// <exception cref="UsageException">The flag holds something that is not an http(s) URL.</exception>
     /// <exception cref="ConfigurationException">The variable holds something that is not an http(s) URL.</exception>
-    public static IReadOnlyList<Uri> Read(VerbArguments arguments, Func<string, string?> environment)
+    public static IReadOnlyList<Uri> Read(ParseResult result, Func<string, string?> environment)
     {
-        ArgumentNullException.ThrowIfNull(arguments);
+        ArgumentNullException.ThrowIfNull(result);
         ArgumentNullException.ThrowIfNull(environment);
-        if (arguments.Value(Flag) is { } flag)
-            return Parse(flag) ?? throw new UsageException($"{Flag} must be http:// or https:// URLs separated by commas; got '{flag}'");
+        if (result.GetValue(Flag) is { } flag)
+            return Parse(flag) ?? throw new UsageException($"{Flag.Name} must be http:// or https:// URLs separated by commas; got '{flag}'");
 
         if (environment(Variable) is { Length: > 0 } variable)
             return Parse(variable) ?? throw new ConfigurationException($"{Variable} must be http:// or https:// URLs separated by commas; got '{variable}'.");

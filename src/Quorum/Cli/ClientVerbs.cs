@@ -1,39 +1,48 @@
+using System.CommandLine;
 using System.Runtime.InteropServices;
 using Quorum.Client;
 
 namespace Quorum.Cli;
 
 /// <summary>
-/// Runs the client verbs (<c>get</c>, <c>put</c>, <c>del</c>, <c>ls</c>, <c>watch</c>, <c>txn</c>):
-/// parses the verb's command line, connects to the members, runs it until done or Ctrl-C, and turns
-/// what the server refused into a message on standard error and an exit code (see <see cref="ExitCodes"/>).
+/// The client verbs (<c>get</c>, <c>put</c>, <c>del</c>, <c>ls</c>, <c>watch</c>, <c>txn</c>): each
+/// verb's command, once System.CommandLine has parsed it, connects to the members, runs until done or
+/// Ctrl-C, and turns what the server refused into a message on standard error and an exit code (see
+/// <see cref="ExitCodes"/>).
 /// </summary>
 internal static class ClientVerbs
 {
-    private static readonly ClientVerb[] Verbs = [GetVerb.Definition, PutVerb.Definition, DeleteVerb.Definition, ListVerb.Definition, WatchVerb.Definition, TxnVerb.Definition];
+    /// <summary>Creates every verb's command.</summary>
+    /// <returns>The commands, in the order help lists them.</returns>
+    public static IEnumerable<Command> CreateAll() =>
+        [GetVerb.Create(), PutVerb.Create(), DeleteVerb.Create(), ListVerb.Create(), WatchVerb.Create(), TxnVerb.Create()];
 
-    /// <summary>Finds a verb by name.</summary>
-    /// <param name="name">The name, such as <c>get</c>.</param>
-    /// <returns>The verb, or <see langword="null"/> when there is none by that name.</returns>
-    public static ClientVerb? Find(string name) => Array.Find(Verbs, v => v.Name == name);
-
-    /// <summary>Runs a verb.</summary>
-    /// <param name="verb">The verb.</param>
-    /// <param name="args">The arguments after it.</param>
-    /// <returns>The exit code.</returns>
-    /// <exception cref="UsageException">The command line is malformed.</exception>
-    /// <exception cref="ConfigurationException"><c>QUORUM_ENDPOINTS</c> is malformed.</exception>
-    public static async Task<int> RunAsync(ClientVerb verb, IReadOnlyList<string> args)
+    /// <summary>Creates a verb's command: its arguments, its flags and <c>--endpoints</c>, and an action that runs it.</summary>
+    /// <param name="name">The verb, such as <c>get</c>.</param>
+    /// <param name="description">What it does, for help.</param>
+    /// <param name="symbols">Its arguments and flags.</param>
+    /// <param name="runAsync">Runs the verb and returns its exit code; errors from the server are thrown as they are, to be reported here.</param>
+    /// <returns>The command.</returns>
+    public static Command Create(string name, string description, IEnumerable<Symbol> symbols, Func<ParseResult, ClientSession, CancellationToken, Task<int>> runAsync)
     {
-        ArgumentNullException.ThrowIfNull(verb);
-        var arguments = VerbArguments.Parse(verb.Name, args, [.. verb.ValueFlags, ClientEndpoints.Flag], [.. verb.Switches, "--help", "-h"]);
-        if (arguments.Has("--help") || arguments.Has("-h"))
+        ArgumentNullException.ThrowIfNull(symbols);
+        var command = new Command(name, description);
+        foreach (var symbol in symbols)
         {
-            await Console.Out.WriteAsync(ClientHelp.Text);
-            return ExitCodes.Success;
+            if (symbol is Argument argument)
+                command.Arguments.Add(argument);
+            else
+                command.Options.Add((Option)symbol);
         }
 
-        var endpoints = ClientEndpoints.Read(arguments, Environment.GetEnvironmentVariable);
+        command.Options.Add(ClientEndpoints.Flag);
+        command.SetAction((result, _) => RunAsync(name, result, runAsync));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(string verb, ParseResult result, Func<ParseResult, ClientSession, CancellationToken, Task<int>> runAsync)
+    {
+        var endpoints = ClientEndpoints.Read(result, Environment.GetEnvironmentVariable);
 
         // The first Ctrl-C (or SIGTERM) cancels the verb, which then ends cleanly; a second one,
         // should something not heed the first, ends the process at once.
@@ -45,7 +54,7 @@ internal static class ClientVerbs
         await using var console = CliConsole.Open();
         try
         {
-            return await verb.RunAsync(arguments, new ClientSession(client, console), stopping.Token);
+            return await runAsync(result, new ClientSession(client, console), stopping.Token);
         }
         catch (QuorumClientException e)
         {
@@ -71,7 +80,7 @@ internal static class ClientVerbs
         }
         catch (InputException e)
         {
-            await console.Error.WriteLineAsync($"quorum: {verb.Name}: {e.Message}");
+            await console.Error.WriteLineAsync($"quorum: {verb}: {e.Message}");
             return ExitCodes.Failed;
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Globalization;
 
 namespace Quorum.Cli;
@@ -8,13 +9,16 @@ namespace Quorum.Cli;
 /// </summary>
 internal static class DeleteVerb
 {
-    /// <summary>Gets the verb.</summary>
-    public static ClientVerb Definition { get; } = new("del", ["--if-revision"], [], RunAsync);
+    private static readonly Argument<string> Key = VerbSymbols.Key();
+    private static readonly Option<long?> IfRevision = VerbSymbols.Number("--if-revision", 0, "only if the key is at revision N (0: absent); exit code 4 when not");
 
-    private static async Task<int> RunAsync(VerbArguments arguments, ClientSession session, CancellationToken token)
+    /// <summary>Creates the verb's command.</summary>
+    /// <returns>The command.</returns>
+    public static Command Create() => ClientVerbs.Create("del", "Delete KEY (an absent key is not an error) and print the revision.", [Key, IfRevision], RunAsync);
+
+    private static async Task<int> RunAsync(ParseResult arguments, ClientSession session, CancellationToken token)
     {
-        arguments.ExpectArguments(1, 1);
-        var revision = await session.Client.DeleteAsync(arguments.Key(0), arguments.Number("--if-revision", 0), token);
+        var revision = await session.Client.DeleteAsync(arguments.GetRequiredValue(Key), arguments.GetValue(IfRevision), token);
         await session.Console.Out.WriteLineAsync(revision.ToString(CultureInfo.InvariantCulture));
         return ExitCodes.Success;
     }

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Globalization;
 using System.Text;
 using Quorum.Client;
@@ -11,14 +12,18 @@ namespace Quorum.Cli;
 /// </summary>
 internal static class GetVerb
 {
-    /// <summary>Gets the verb.</summary>
-    public static ClientVerb Definition { get; } = new("get", [], ["--stale", "--revision"], RunAsync);
+    private static readonly Argument<string> Key = VerbSymbols.Key();
+    private static readonly Option<bool> Stale = VerbSymbols.Switch("--stale", "read the member's own replica, which may lag");
+    private static readonly Option<bool> WithRevision = VerbSymbols.Switch("--revision", "print 'REVISION VALUE' and a newline instead");
 
-    private static async Task<int> RunAsync(VerbArguments arguments, ClientSession session, CancellationToken token)
+    /// <summary>Creates the verb's command.</summary>
+    /// <returns>The command.</returns>
+    public static Command Create() => ClientVerbs.Create("get", "Print the value's raw bytes (nothing added). Exit code 3 when the key is absent.", [Key, Stale, WithRevision], RunAsync);
+
+    private static async Task<int> RunAsync(ParseResult arguments, ClientSession session, CancellationToken token)
     {
-        arguments.ExpectArguments(1, 1);
-        var key = arguments.Key(0);
-        var consistency = arguments.Has("--stale") ? Consistency.Stale : Consistency.Linearizable;
+        var key = arguments.GetRequiredValue(Key);
+        var consistency = arguments.GetValue(Stale) ? Consistency.Stale : Consistency.Linearizable;
         var stored = await session.Client.GetAsync(key, consistency, token);
         if (stored is null)
         {
@@ -27,7 +32,7 @@ internal static class GetVerb
         }
 
         var output = session.Console.Output;
-        if (arguments.Has("--revision"))
+        if (arguments.GetValue(WithRevision))
         {
             await output.WriteAsync(Encoding.UTF8.GetBytes(stored.Revision.ToString(CultureInfo.InvariantCulture) + " "), token);
             await output.WriteAsync(stored.Value, token);

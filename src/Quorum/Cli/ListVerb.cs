@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using Quorum.Client;
@@ -16,18 +17,25 @@ internal static class ListVerb
 {
     private const int PageSize = 1000;
 
-    /// <summary>Gets the verb.</summary>
-    public static ClientVerb Definition { get; } = new("ls", ["--limit", "--after"], ["--stale", "--values", "--json"], RunAsync);
+    private static readonly Argument<string?> Prefix = VerbSymbols.Optional("PREFIX", "list the keys that start with it (default: every key)");
+    private static readonly Option<long?> Limit = VerbSymbols.Number("--limit", 1, "stop after N keys (default: every key)");
+    private static readonly Option<string> After = new("--after") { Description = "start after this key", HelpName = "KEY" };
+    private static readonly Option<bool> Stale = VerbSymbols.Switch("--stale", "read the member's own replica, which may lag");
+    private static readonly Option<bool> Values = VerbSymbols.Switch("--values", "add <tab>VALUE to each line");
+    private static readonly Option<bool> Json = VerbSymbols.Switch("--json", "print {\"key\":K,\"value\":BASE64,\"revision\":N} lines");
 
-    private static async Task<int> RunAsync(VerbArguments arguments, ClientSession session, CancellationToken token)
+    /// <summary>Creates the verb's command.</summary>
+    /// <returns>The command.</returns>
+    public static Command Create() => ClientVerbs.Create("ls", "List the keys under PREFIX in byte order, one per line: KEY<tab>REVISION.", [Prefix, Limit, After, Stale, Values, Json], RunAsync);
+
+    private static async Task<int> RunAsync(ParseResult arguments, ClientSession session, CancellationToken token)
     {
-        arguments.ExpectArguments(0, 1);
-        var prefix = arguments.Argument(0) ?? string.Empty;
-        var remaining = arguments.Number("--limit", 1) ?? long.MaxValue;
-        var after = arguments.Value("--after");
-        var consistency = arguments.Has("--stale") ? Consistency.Stale : Consistency.Linearizable;
-        var values = arguments.Has("--values");
-        var json = arguments.Has("--json");
+        var prefix = arguments.GetValue(Prefix) ?? string.Empty;
+        var remaining = arguments.GetValue(Limit) ?? long.MaxValue;
+        var after = arguments.GetValue(After);
+        var consistency = arguments.GetValue(Stale) ? Consistency.Stale : Consistency.Linearizable;
+        var values = arguments.GetValue(Values);
+        var json = arguments.GetValue(Json);
         var output = session.Console.Out;
 
         // Each page is read at its own revision: a listing of several pages is not one snapshot.

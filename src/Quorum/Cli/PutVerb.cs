@@ -1,6 +1,6 @@
+using System.CommandLine;
 using System.Text;
 using Quorum.Client;
-using Quorum.Server.Http;
 
 namespace Quorum.Cli;
 
@@ -11,27 +11,28 @@ namespace Quorum.Cli;
 /// </summary>
 internal static class PutVerb
 {
-    /// <summary>Gets the verb.</summary>
-    public static ClientVerb Definition { get; } = new("put", ["--if-revision", "--ttl"], ["--create"], RunAsync);
+    private static readonly Argument<string> Key = VerbSymbols.Key();
+    private static readonly Argument<string?> Value = VerbSymbols.Optional("VALUE", "the value as UTF-8; '-' or left out: standard input's bytes");
+    private static readonly Option<long?> IfRevision = VerbSymbols.Number("--if-revision", 0, "only if the key is at revision N (0: absent); exit code 4 when not");
+    private static readonly Option<bool> CreateOnly = VerbSymbols.Switch("--create", "only if the key is absent; exit code 4 when not");
+    private static readonly Option<TimeSpan?> Ttl = VerbSymbols.Duration("--ttl", "the key expires D after the write is applied (500ms, 30s, 5m, 1h)");
 
-    private static async Task<int> RunAsync(VerbArguments arguments, ClientSession session, CancellationToken token)
+    /// <summary>Creates the verb's command.</summary>
+    /// <returns>The command.</returns>
+    public static Command Create()
     {
-        arguments.ExpectArguments(1, 2);
-        var key = arguments.Key(0);
-        var ifRevision = arguments.Number("--if-revision", 0);
-        var create = arguments.Has("--create");
-        if (create && ifRevision is not null)
-            throw new UsageException("put: give --create or --if-revision, not both");
+        var command = ClientVerbs.Create("put", "Set KEY to VALUE and print the write's revision.", [Key, Value, IfRevision, CreateOnly, Ttl], RunAsync);
+        VerbSymbols.OneOf(command, CreateOnly, IfRevision);
+        return command;
+    }
 
-        TimeSpan? ttl = null;
-        if (arguments.Value("--ttl") is { } ttlText)
-        {
-            ttl = DurationText.TryParse(ttlText, out var parsed)
-                ? parsed
-                : throw new UsageException($"put: --ttl must be a positive duration such as 500ms, 30s, 5m or 1h; got '{ttlText}'");
-        }
-
-        var value = arguments.Argument(1) is { } text and not "-"
+    private static async Task<int> RunAsync(ParseResult arguments, ClientSession session, CancellationToken token)
+    {
+        var key = arguments.GetRequiredValue(Key);
+        var ifRevision = arguments.GetValue(IfRevision);
+        var create = arguments.GetValue(CreateOnly);
+        var ttl = arguments.GetValue(Ttl);
+        var value = arguments.GetValue(Value) is { } text and not "-"
             ? Encoding.UTF8.GetBytes(text)
             : await session.Console.ReadInputAsync(token);
 

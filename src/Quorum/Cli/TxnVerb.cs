@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Text.Json;
 
 namespace Quorum.Cli;
@@ -10,18 +11,20 @@ namespace Quorum.Cli;
 /// </summary>
 internal static class TxnVerb
 {
-    /// <summary>Gets the verb.</summary>
-    public static ClientVerb Definition { get; } = new("txn", [], [], RunAsync);
+    private static readonly Argument<string?> File = VerbSymbols.Optional("FILE", "the transaction's JSON; '-' or left out: standard input");
 
-    private static async Task<int> RunAsync(VerbArguments arguments, ClientSession session, CancellationToken token)
+    /// <summary>Creates the verb's command.</summary>
+    /// <returns>The command.</returns>
+    public static Command Create() => ClientVerbs.Create("txn", "Run the transaction in FILE and print the answer's JSON. Exit code 5 when a compare failed.", [File], RunAsync);
+
+    private static async Task<int> RunAsync(ParseResult arguments, ClientSession session, CancellationToken token)
     {
-        arguments.ExpectArguments(0, 1);
         byte[] json;
-        if (arguments.Argument(0) is { } file and not "-")
+        if (arguments.GetValue(File) is { } file and not "-")
         {
             try
             {
-                json = await File.ReadAllBytesAsync(file, token);
+                json = await System.IO.File.ReadAllBytesAsync(file, token);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using Quorum.Client;
@@ -14,15 +15,19 @@ namespace Quorum.Cli;
 /// </summary>
 internal static class WatchVerb
 {
-    /// <summary>Gets the verb.</summary>
-    public static ClientVerb Definition { get; } = new("watch", ["--from"], ["--json"], RunAsync);
+    private static readonly Argument<string?> Prefix = VerbSymbols.Optional("PREFIX", "watch the keys that start with it (default: every key)");
+    private static readonly Option<long?> From = VerbSymbols.Number("--from", 1, "start at revision N (default: from now on)");
+    private static readonly Option<bool> Json = VerbSymbols.Switch("--json", "print each event's JSON");
 
-    private static async Task<int> RunAsync(VerbArguments arguments, ClientSession session, CancellationToken token)
+    /// <summary>Creates the verb's command.</summary>
+    /// <returns>The command.</returns>
+    public static Command Create() => ClientVerbs.Create("watch", "Print each change under PREFIX, one per line, until Ctrl-C (exit 0).", [Prefix, From, Json], RunAsync);
+
+    private static async Task<int> RunAsync(ParseResult arguments, ClientSession session, CancellationToken token)
     {
-        arguments.ExpectArguments(0, 1);
-        var prefix = arguments.Argument(0) ?? string.Empty;
-        var from = arguments.Number("--from", 1);
-        var json = arguments.Has("--json");
+        var prefix = arguments.GetValue(Prefix) ?? string.Empty;
+        var from = arguments.GetValue(From);
+        var json = arguments.GetValue(Json);
         var output = session.Console.Out;
         try
         {

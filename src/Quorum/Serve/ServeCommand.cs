@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
@@ -14,12 +15,21 @@ namespace Quorum.Serve;
 /// </summary>
 internal static partial class ServeCommand
 {
-    /// <summary>Runs the node.</summary>
-    /// <param name="args">The arguments after <c>serve</c>.</param>
-    /// <returns>The exit code.</returns>
-    public static async Task<int> RunAsync(IReadOnlyList<string> args)
+    /// <summary>Creates the <c>serve</c> command: its flags (<see cref="ServeFlags"/>) and its action.</summary>
+    /// <returns>The command.</returns>
+    public static Command Create()
     {
-        var settings = ServeSettings.Parse(args, Environment.GetEnvironmentVariable);
+        var command = new Command("serve", "Run one node until SIGTERM or Ctrl-C. Every flag can also be set by its environment variable; the flag wins. With no data and no --join, the node bootstraps a new one-node cluster and leads it. Exit codes: 0 clean stop, 1 bad configuration or unusable data directory, 2 usage error.");
+        foreach (var flag in ServeFlags.All)
+            command.Options.Add(flag.Option);
+
+        // The node handles SIGTERM and Ctrl-C itself (a graceful stop), so the token is not used.
+        command.SetAction((result, _) => RunAsync(ServeSettings.Read(result, Environment.GetEnvironmentVariable)));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(ServeSettings settings)
+    {
         var storeOptions = settings.Store;
         var nodeId = storeOptions.NodeId!;
 

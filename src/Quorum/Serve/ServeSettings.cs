@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Globalization;
 using System.Net;
 using Microsoft.Extensions.Logging;
@@ -7,8 +8,8 @@ using Quorum.Store;
 namespace Quorum.Serve;
 
 /// <summary>
-/// The settings of <c>quorum serve</c>, read from flags and environment variables (a flag wins over
-/// its variable), exactly as the node configuration contract lists them, plus a few tuning knobs.
+/// The settings of <c>quorum serve</c>, checked and turned into the store's and the server's
+/// options. The flags, their variables and defaults are <see cref="ServeFlags"/>.
 /// </summary>
 internal sealed class ServeSettings
 {
@@ -20,28 +21,6 @@ internal sealed class ServeSettings
 
     private const long MaxValueSize = 64L * 1024 * 1024;
     private const long MaxSnapshotLogSize = 64L * 1024 * 1024 * 1024;
-
-    /// <summary>Every setting: its flag, its environment variable, its default as shown in help, and what it means.</summary>
-    public static readonly IReadOnlyList<(string Flag, string Variable, string Default, string Meaning)> Table =
-    [
-        ("--http-port", "PORT", "8080", "HTTP API port"),
-        ("--data-dir", "STORAGE_PATH", "./data", "WAL, snapshots, node identity, cluster configuration"),
-        ("--raft-address", "RAFT_ADDRESS", "127.0.0.1", "address the Raft transport binds"),
-        ("--raft-port", "RAFT_PORT", "8081", "Raft transport port"),
-        ("--join", "RAFT_LEADER", "none", "HTTP URL(s) of any running member, comma-separated: join that cluster"),
-        ("--http-address", "HTTP_ADDRESS", "127.0.0.1", "address the HTTP API binds"),
-        ("--node-id", "NODE_ID", "generated once, then kept", "this node's ID"),
-        ("--advertise-raft", "ADVERTISE_RAFT", "raft address:port", "Raft address other nodes dial, if not the bound one"),
-        ("--advertise-http", "ADVERTISE_HTTP", "http://http address:port", "HTTP URL other nodes and clients use for this node"),
-        ("--snapshot-interval", "SNAPSHOT_INTERVAL", "50000", "log entries applied between two snapshots"),
-        ("--snapshot-log-size", "SNAPSHOT_LOG_SIZE", "64MiB", "or this many bytes of log entries (at least as many as the last snapshot had), whichever comes first"),
-        ("--max-value-size", "MAX_VALUE_SIZE", "1MiB", "largest value accepted (bytes, or with KiB/MiB suffix)"),
-        ("--election-timeout", "ELECTION_TIMEOUT", "300ms", "shortest election timeout; the longest is twice it"),
-        ("--group-commit-wait", "GROUP_COMMIT_WAIT", "2ms", "under load, how long the next batch of writes may wait for more (0 turns it off)"),
-        ("--watch-history", "WATCH_HISTORY", "10000", "recent changes kept for watchers that start from a past revision or reconnect"),
-        ("--watch-history-size", "WATCH_HISTORY_SIZE", "64MiB", "most bytes of keys and values the watch history keeps"),
-        ("--log-level", "LOG_LEVEL", "info", "debug, info, warning or error"),
-    ];
 
     private ServeSettings()
     {
@@ -59,64 +38,46 @@ internal sealed class ServeSettings
     /// <summary>Gets the lowest level logged.</summary>
     public required LogLevel LogLevel { get; init; }
 
-    /// <summary>Reads the settings.</summary>
-    /// <param name="args">The arguments after <c>serve</c>.</param>
+    /// <summary>Reads the settings from the parsed command line, and from the environment for flags not given.</summary>
+    /// <param name="result">The parsed command line of <c>serve</c>.</param>
     /// <param name="environment">Reads an environment variable.</param>
     /// <returns>The settings.</returns>
-    /// <exception cref="UsageException">An unknown flag, or a flag without a value.</exception>
     /// <exception cref="ConfigurationException">A value that cannot work.</exception>
-    public static ServeSettings Parse(IReadOnlyList<string> args, Func<string, string?> environment)
+    public static ServeSettings Read(ParseResult result, Func<string, string?> environment)
     {
-        var values = new Dictionary<string, (string Value, string Source)>(StringComparer.Ordinal);
-        foreach (var (flag, variable, _, _) in Table)
-        {
-            if (environment(variable) is { Length: > 0 } value)
-                values[flag] = (value, variable);
-        }
+        ArgumentNullException.ThrowIfNull(result);
 
-        for (var i = 0; i < args.Count; i++)
-        {
-            var arg = args[i];
-            var equals = arg.IndexOf('=', StringComparison.Ordinal);
-            var flag = equals > 0 ? arg[..equals] : arg;
-            if (!Table.Any(row => row.Flag == flag))
-                throw new UsageException($"unknown option '{arg}'");
+        // A flag wins over its variable; messages name whichever of the two gave the value.
+        (string? Value, string Source) Given(ServeFlag flag)
+            => result.GetResult(flag.Option) is { Implicit: false } ? (result.GetValue(flag.Option), flag.Name)
+                : environment(flag.Variable) is { Length: > 0 } value ? (value, flag.Variable)
+                : (null, flag.Name);
 
-            string value;
-            if (equals > 0)
-                value = arg[(equals + 1)..];
-            else if (i + 1 < args.Count && !args[i + 1].StartsWith("--", StringComparison.Ordinal))
-                value = args[++i];
-            else
-                throw new UsageException($"option {flag} needs a value");
+        string? Get(ServeFlag flag) => Given(flag).Value;
+        string Source(ServeFlag flag) => Given(flag).Source;
+        string GetOrDefault(ServeFlag flag) => Get(flag) ?? flag.Default!;
 
-            values[flag] = (value, flag);
-        }
-
-        string? Get(string flag) => values.TryGetValue(flag, out var entry) ? entry.Value : null;
-        string Source(string flag) => values.TryGetValue(flag, out var entry) ? entry.Source : flag;
-
-        var httpPort = ParsePort(Get("--http-port") ?? "8080", Source("--http-port"));
-        var raftPort = ParsePort(Get("--raft-port") ?? "8081", Source("--raft-port"));
-        var httpAddress = ParseAddress(Get("--http-address") ?? "127.0.0.1", Source("--http-address"));
-        var raftAddress = ParseAddress(Get("--raft-address") ?? "127.0.0.1", Source("--raft-address"));
+        var httpPort = ParsePort(GetOrDefault(ServeFlags.HttpPort), Source(ServeFlags.HttpPort));
+        var raftPort = ParsePort(GetOrDefault(ServeFlags.RaftPort), Source(ServeFlags.RaftPort));
+        var httpAddress = ParseAddress(GetOrDefault(ServeFlags.HttpAddress), Source(ServeFlags.HttpAddress));
+        var raftAddress = ParseAddress(GetOrDefault(ServeFlags.RaftAddress), Source(ServeFlags.RaftAddress));
         var raftEndPoint = new IPEndPoint(raftAddress, raftPort);
         var httpEndPoint = new IPEndPoint(httpAddress, httpPort);
 
-        var advertiseRaft = Get("--advertise-raft");
+        var advertiseRaft = Get(ServeFlags.AdvertiseRaft);
         if (advertiseRaft is null && (raftAddress.Equals(IPAddress.Any) || raftAddress.Equals(IPAddress.IPv6Any)))
-            throw new ConfigurationException($"{Source("--raft-address")} binds every interface; set --advertise-raft (ADVERTISE_RAFT) to the address other nodes should dial.");
+            throw new ConfigurationException($"{Source(ServeFlags.RaftAddress)} binds every interface; set --advertise-raft (ADVERTISE_RAFT) to the address other nodes should dial.");
 
-        var advertiseHttp = Get("--advertise-http");
+        var advertiseHttp = Get(ServeFlags.AdvertiseHttp);
         if (advertiseHttp is null && (httpAddress.Equals(IPAddress.Any) || httpAddress.Equals(IPAddress.IPv6Any)))
-            throw new ConfigurationException($"{Source("--http-address")} binds every interface; set --advertise-http (ADVERTISE_HTTP) to the URL other nodes and clients should use.");
+            throw new ConfigurationException($"{Source(ServeFlags.HttpAddress)} binds every interface; set --advertise-http (ADVERTISE_HTTP) to the URL other nodes and clients should use.");
 
-        var nodeId = Get("--node-id");
+        var nodeId = Get(ServeFlags.NodeId);
         if (nodeId is not null && !StoreOptions.IsValidNodeId(nodeId))
-            throw new ConfigurationException($"{Source("--node-id")} '{nodeId}' is not a valid node ID: use 1 to 64 letters, digits, '-', '_' or '.'.");
+            throw new ConfigurationException($"{Source(ServeFlags.NodeId)} '{nodeId}' is not a valid node ID: use 1 to 64 letters, digits, '-', '_' or '.'.");
 
         // Known before anything logs, so every line carries it: given, kept in the data directory, or new.
-        var dataDirectory = Get("--data-dir") ?? "data";
+        var dataDirectory = GetOrDefault(ServeFlags.DataDir);
         nodeId ??= QuorumStore.FindNodeId(dataDirectory) ?? QuorumStore.NewNodeId();
 
         try
@@ -128,14 +89,14 @@ internal sealed class ServeSettings
                 RaftEndPoint = raftEndPoint,
                 AdvertisedRaftAddress = advertiseRaft ?? FormatEndPoint(raftEndPoint),
                 HttpAddress = advertiseHttp ?? $"http://{FormatEndPoint(httpEndPoint)}",
-                JoinExistingCluster = Get("--join") is not null,
-                SnapshotInterval = ParseCount(Get("--snapshot-interval") ?? "50000", Source("--snapshot-interval")),
-                SnapshotLogBytes = ParseSize(Get("--snapshot-log-size") ?? "64MiB", Source("--snapshot-log-size"), MaxSnapshotLogSize),
-                MaxValueBytes = (int)ParseSize(Get("--max-value-size") ?? "1MiB", Source("--max-value-size"), MaxValueSize),
-                ElectionTimeout = ParseDuration(Get("--election-timeout") ?? "300ms", Source("--election-timeout")),
-                GroupCommitWait = ParseWait(Get("--group-commit-wait") ?? "2ms", Source("--group-commit-wait")),
-                WatchHistoryChanges = ParseCount(Get("--watch-history") ?? "10000", Source("--watch-history"), allowZero: true),
-                WatchHistoryBytes = ParseSize(Get("--watch-history-size") ?? "64MiB", Source("--watch-history-size"), MaxSnapshotLogSize),
+                JoinExistingCluster = Get(ServeFlags.Join) is not null,
+                SnapshotInterval = ParseCount(GetOrDefault(ServeFlags.SnapshotInterval), Source(ServeFlags.SnapshotInterval)),
+                SnapshotLogBytes = ParseSize(GetOrDefault(ServeFlags.SnapshotLogSize), Source(ServeFlags.SnapshotLogSize), MaxSnapshotLogSize),
+                MaxValueBytes = (int)ParseSize(GetOrDefault(ServeFlags.MaxValueSize), Source(ServeFlags.MaxValueSize), MaxValueSize),
+                ElectionTimeout = ParseDuration(GetOrDefault(ServeFlags.ElectionTimeout), Source(ServeFlags.ElectionTimeout)),
+                GroupCommitWait = ParseWait(GetOrDefault(ServeFlags.GroupCommitWait), Source(ServeFlags.GroupCommitWait)),
+                WatchHistoryChanges = ParseCount(GetOrDefault(ServeFlags.WatchHistory), Source(ServeFlags.WatchHistory), allowZero: true),
+                WatchHistoryBytes = ParseSize(GetOrDefault(ServeFlags.WatchHistorySize), Source(ServeFlags.WatchHistorySize), MaxSnapshotLogSize),
                 SkipReadBarrier = environment(PlantedBugVariable) == "1",
                 SkipReadIndexQuorumRound = environment(PlantedQuorumRoundBugVariable) == "1",
             };
@@ -144,8 +105,8 @@ internal sealed class ServeSettings
             {
                 Store = store,
                 HttpEndPoint = httpEndPoint,
-                JoinUrls = ParseJoinUrls(Get("--join"), Source("--join")),
-                LogLevel = ParseLogLevel(Get("--log-level") ?? "info", Source("--log-level")),
+                JoinUrls = ParseJoinUrls(Get(ServeFlags.Join), Source(ServeFlags.Join)),
+                LogLevel = ParseLogLevel(GetOrDefault(ServeFlags.LogLevel), Source(ServeFlags.LogLevel)),
             };
         }
         catch (ArgumentException e)

@@ -1,0 +1,83 @@
+using System.CommandLine;
+
+namespace Quorum.Serve;
+
+/// <summary>
+/// A flag of <c>quorum serve</c> and the environment variable that sets it when the flag is absent.
+/// </summary>
+/// <param name="Option">The flag, parsed by System.CommandLine as text; <see cref="ServeSettings"/> checks the value.</param>
+/// <param name="Variable">The environment variable.</param>
+/// <param name="Default">The value used when neither is set, or <see langword="null"/> when absence means something (no <c>--join</c>).</param>
+internal sealed record ServeFlag(Option<string> Option, string Variable, string? Default)
+{
+    /// <summary>Gets the flag's name, such as <c>--http-port</c>.</summary>
+    public string Name => Option.Name;
+}
+
+/// <summary>
+/// Every flag of <c>quorum serve</c>, its variable and its default, in one place: the node
+/// configuration contract's table, plus the tuning knobs. Help is made from the same descriptions.
+/// </summary>
+internal static class ServeFlags
+{
+    /// <summary>HTTP API port.</summary>
+    public static readonly ServeFlag HttpPort = Flag("--http-port", "PORT", "8080", "HTTP API port");
+
+    /// <summary>Where the node keeps its data.</summary>
+    public static readonly ServeFlag DataDir = Flag("--data-dir", "STORAGE_PATH", "data", "WAL, snapshots, node identity, cluster configuration", shownDefault: "./data");
+
+    /// <summary>The address the Raft transport binds.</summary>
+    public static readonly ServeFlag RaftAddress = Flag("--raft-address", "RAFT_ADDRESS", "127.0.0.1", "address the Raft transport binds");
+
+    /// <summary>The Raft transport's port.</summary>
+    public static readonly ServeFlag RaftPort = Flag("--raft-port", "RAFT_PORT", "8081", "Raft transport port");
+
+    /// <summary>Members to join through.</summary>
+    public static readonly ServeFlag Join = Flag("--join", "RAFT_LEADER", null, "HTTP URL(s) of any running member, comma-separated: join that cluster", shownDefault: "none");
+
+    /// <summary>The address the HTTP API binds.</summary>
+    public static readonly ServeFlag HttpAddress = Flag("--http-address", "HTTP_ADDRESS", "127.0.0.1", "address the HTTP API binds");
+
+    /// <summary>This node's ID.</summary>
+    public static readonly ServeFlag NodeId = Flag("--node-id", "NODE_ID", null, "this node's ID", shownDefault: "generated once, then kept");
+
+    /// <summary>The Raft address other nodes dial.</summary>
+    public static readonly ServeFlag AdvertiseRaft = Flag("--advertise-raft", "ADVERTISE_RAFT", null, "Raft address other nodes dial, if not the bound one", shownDefault: "raft address:port");
+
+    /// <summary>The HTTP URL other nodes and clients use.</summary>
+    public static readonly ServeFlag AdvertiseHttp = Flag("--advertise-http", "ADVERTISE_HTTP", null, "HTTP URL other nodes and clients use for this node", shownDefault: "http://http address:port");
+
+    /// <summary>Log entries applied between two snapshots.</summary>
+    public static readonly ServeFlag SnapshotInterval = Flag("--snapshot-interval", "SNAPSHOT_INTERVAL", "50000", "log entries applied between two snapshots");
+
+    /// <summary>Bytes of log entries between two snapshots.</summary>
+    public static readonly ServeFlag SnapshotLogSize = Flag("--snapshot-log-size", "SNAPSHOT_LOG_SIZE", "64MiB", "or this many bytes of log entries (at least as many as the last snapshot had), whichever comes first");
+
+    /// <summary>The largest value accepted.</summary>
+    public static readonly ServeFlag MaxValueSize = Flag("--max-value-size", "MAX_VALUE_SIZE", "1MiB", "largest value accepted (bytes, or with KiB/MiB suffix)");
+
+    /// <summary>The shortest election timeout.</summary>
+    public static readonly ServeFlag ElectionTimeout = Flag("--election-timeout", "ELECTION_TIMEOUT", "300ms", "shortest election timeout; the longest is twice it");
+
+    /// <summary>How long a batch of writes may wait for more.</summary>
+    public static readonly ServeFlag GroupCommitWait = Flag("--group-commit-wait", "GROUP_COMMIT_WAIT", "2ms", "under load, how long the next batch of writes may wait for more (0 turns it off)");
+
+    /// <summary>Recent changes kept for watchers.</summary>
+    public static readonly ServeFlag WatchHistory = Flag("--watch-history", "WATCH_HISTORY", "10000", "recent changes kept for watchers that start from a past revision or reconnect");
+
+    /// <summary>Bytes the watch history may keep.</summary>
+    public static readonly ServeFlag WatchHistorySize = Flag("--watch-history-size", "WATCH_HISTORY_SIZE", "64MiB", "most bytes of keys and values the watch history keeps");
+
+    /// <summary>The lowest level logged.</summary>
+    public static readonly ServeFlag LogLevel = Flag("--log-level", "LOG_LEVEL", "info", "debug, info, warning or error");
+
+    /// <summary>Gets every flag, in the order help lists them.</summary>
+    public static IReadOnlyList<ServeFlag> All { get; } =
+    [
+        HttpPort, DataDir, RaftAddress, RaftPort, Join, HttpAddress, NodeId, AdvertiseRaft, AdvertiseHttp,
+        SnapshotInterval, SnapshotLogSize, MaxValueSize, ElectionTimeout, GroupCommitWait, WatchHistory, WatchHistorySize, LogLevel,
+    ];
+
+    private static ServeFlag Flag(string name, string variable, string? defaultValue, string meaning, string? shownDefault = null)
+        => new(new Option<string>(name) { Description = $"{meaning} [env: {variable}] [default: {shownDefault ?? defaultValue}]", HelpName = "value" }, variable, defaultValue);
+}
