@@ -1,107 +1,114 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
 using System.Globalization;
 
 namespace Quorum.Bench;
 
-/// <summary>What to measure, from the command line.</summary>
+/// <summary>What to measure: the command line of <c>quorum-bench</c>, parsed by System.CommandLine.</summary>
 internal sealed class BenchOptions
 {
-    public const string Usage = """
-        usage: quorum-bench [options]
+    private static readonly Option<string> TargetOption = Choice("--target", "what to drive", "quorum", "quorum", "etcd");
+    private static readonly Option<string> EndpointsOption = new("--endpoints") { Description = "the nodes: Quorum HTTP URLs or etcd client URLs, comma-separated", HelpName = "URL[,URL...]", DefaultValueFactory = _ => "http://127.0.0.1:8080" };
+    private static readonly Option<string> WorkloadOption = Choice("--workload", "put | get (linearizable) | get-stale | mixed (90% get, 10% put)", "put", "put", "get", "get-stale", "mixed");
+    private static readonly Option<int> ClientsOption = Count("--clients", "concurrent clients, each with one request in flight", 16);
+    private static readonly Option<TimeSpan> DurationOption = DurationFlag("--duration", "how long to measure, like 10s", TimeSpan.FromSeconds(10));
+    private static readonly Option<TimeSpan> WarmupOption = DurationFlag("--warmup", "load before measuring, not counted", TimeSpan.FromSeconds(3));
+    private static readonly Option<int> ValueSizeOption = Count("--value-size", "bytes per value", 256);
+    private static readonly Option<int> KeysOption = Count("--keys", "distinct keys; read workloads write them all first", 10_000);
+    private static readonly Option<bool> NoPopulateOption = new("--no-populate") { Description = "read workloads do not write the keys first: they are there already" };
+    private static readonly Option<bool> JsonOption = new("--json") { Description = "print the result as JSON instead of a table" };
+    private static readonly Option<bool> NoProgressOption = new("--no-progress") { Description = "no progress line on stderr" };
 
-          --target quorum|etcd        what to drive (default quorum)
-          --endpoints URL[,URL...]    the nodes: Quorum HTTP URLs or etcd client URLs (default http://127.0.0.1:8080)
-          --workload NAME             put | get (linearizable) | get-stale | mixed (90% get, 10% put) (default put)
-          --clients N                 concurrent clients, each with one request in flight (default 16)
-          --duration D                how long to measure, like 10s (default 10s)
-          --warmup D                  load before measuring, not counted (default 3s)
-          --value-size N              bytes per value (default 256)
-          --keys N                    distinct keys; read workloads write them all first (default 10000)
-          --no-populate               read workloads do not write the keys first: they are there already
-          --json                      print the result as JSON instead of a table
-          --no-progress               no progress line on stderr
+    public string Target { get; private init; } = "quorum";
 
-        Writes go to the leader (found through the endpoints); reads are spread over all endpoints,
-        client i using endpoint i mod n. The same rule holds for both targets.
-        """;
+    public IReadOnlyList<string> Endpoints { get; private init; } = [];
 
-    public string Target { get; private set; } = "quorum";
+    public string Workload { get; private init; } = "put";
 
-    public IReadOnlyList<string> Endpoints { get; private set; } = ["http://127.0.0.1:8080"];
+    public int Clients { get; private init; }
 
-    public string Workload { get; private set; } = "put";
+    public TimeSpan Duration { get; private init; }
 
-    public int Clients { get; private set; } = 16;
+    public TimeSpan Warmup { get; private init; }
 
-    public TimeSpan Duration { get; private set; } = TimeSpan.FromSeconds(10);
+    public int ValueSize { get; private init; }
 
-    public TimeSpan Warmup { get; private set; } = TimeSpan.FromSeconds(3);
+    public int Keys { get; private init; }
 
-    public int ValueSize { get; private set; } = 256;
+    public bool Json { get; private init; }
 
-    public int Keys { get; private set; } = 10_000;
+    public bool Progress { get; private init; }
 
-    public bool Json { get; private set; }
+    public bool Populate { get; private init; }
 
-    public bool Progress { get; private set; } = true;
-
-    public bool Populate { get; private set; } = true;
-
-    public static BenchOptions Parse(IReadOnlyList<string> args)
+    /// <summary>Creates the command line: every flag, its default and its check.</summary>
+    /// <returns>The root command; its action is set by the program.</returns>
+    public static RootCommand CreateCommand() => new(
+        "Load generator for Quorum and etcd. Writes go to the leader (found through the endpoints); reads are spread over all endpoints, client i using endpoint i mod n. The same rule holds for both targets.")
     {
-        var options = new BenchOptions();
-        for (var i = 0; i < args.Count; i++)
-        {
-            var arg = args[i];
-            string Value() => i + 1 < args.Count ? args[++i] : throw new ArgumentException($"{arg} needs a value");
-            switch (arg)
-            {
-                case "--target":
-                    options.Target = Value() is ("quorum" or "etcd") and var target ? target : throw new ArgumentException("--target is quorum or etcd");
-                    break;
-                case "--endpoints":
-                    options.Endpoints = Value().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(e => e.TrimEnd('/')).ToArray();
-                    break;
-                case "--workload":
-                    options.Workload = Value() is ("put" or "get" or "get-stale" or "mixed") and var workload ? workload : throw new ArgumentException("--workload is put, get, get-stale or mixed");
-                    break;
-                case "--clients":
-                    options.Clients = int.Parse(Value(), CultureInfo.InvariantCulture) is var clients and >= 1 ? clients : throw new ArgumentException("--clients must be at least 1");
-                    break;
-                case "--duration":
-                    options.Duration = ParseDuration(Value());
-                    break;
-                case "--warmup":
-                    options.Warmup = ParseDuration(Value());
-                    break;
-                case "--value-size":
-                    options.ValueSize = int.Parse(Value(), CultureInfo.InvariantCulture);
-                    break;
-                case "--keys":
-                    options.Keys = int.Parse(Value(), CultureInfo.InvariantCulture) is var keys and >= 1 ? keys : throw new ArgumentException("--keys must be at least 1");
-                    break;
-                case "--json":
-                    options.Json = true;
-                    break;
-                case "--no-progress":
-                    options.Progress = false;
-                    break;
-                case "--no-populate":
-                    options.Populate = false;
-                    break;
-                default:
-                    throw new ArgumentException($"unknown option '{arg}'");
-            }
-        }
+        TargetOption, EndpointsOption, WorkloadOption, ClientsOption, DurationOption, WarmupOption, ValueSizeOption, KeysOption, NoPopulateOption, JsonOption, NoProgressOption,
+    };
 
-        return options;
+    /// <summary>Reads the options from a parsed command line without errors.</summary>
+    /// <param name="result">The parsed command line.</param>
+    /// <returns>The options.</returns>
+    public static BenchOptions From(ParseResult result) => new()
+    {
+        Target = result.GetRequiredValue(TargetOption),
+        Endpoints = result.GetRequiredValue(EndpointsOption).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(e => e.TrimEnd('/')).ToArray(),
+        Workload = result.GetRequiredValue(WorkloadOption),
+        Clients = result.GetValue(ClientsOption),
+        Duration = result.GetValue(DurationOption),
+        Warmup = result.GetValue(WarmupOption),
+        ValueSize = result.GetValue(ValueSizeOption),
+        Keys = result.GetValue(KeysOption),
+        Populate = !result.GetValue(NoPopulateOption),
+        Json = result.GetValue(JsonOption),
+        Progress = !result.GetValue(NoProgressOption),
+    };
+
+    private static Option<string> Choice(string name, string description, string defaultValue, params string[] choices)
+    {
+        var option = new Option<string>(name) { Description = $"{description} (default {defaultValue})", DefaultValueFactory = _ => defaultValue };
+        option.AcceptOnlyFromAmong(choices);
+        return option;
     }
 
-    private static TimeSpan ParseDuration(string text)
+    private static Option<int> Count(string name, string description, int defaultValue) => new(name)
+    {
+        Description = $"{description} (default {defaultValue})",
+        HelpName = "N",
+        DefaultValueFactory = _ => defaultValue,
+        CustomParser = result => Parse<int>(result, text => int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n >= 1 ? n : null, $"{name} must be a whole number of at least 1"),
+    };
+
+    private static Option<TimeSpan> DurationFlag(string name, string description, TimeSpan defaultValue) => new(name)
+    {
+        Description = $"{description} (default {defaultValue.TotalSeconds.ToString(CultureInfo.InvariantCulture)}s)",
+        HelpName = "D",
+        DefaultValueFactory = _ => defaultValue,
+        CustomParser = result => Parse<TimeSpan>(result, ParseDuration, $"{name} must be a duration such as 500ms, 10s or 2m"),
+    };
+
+    private static T Parse<T>(ArgumentResult result, Func<string, T?> parse, string error)
+        where T : struct
+    {
+        var text = result.Tokens is [var token] ? token.Value : string.Empty;
+        if (parse(text) is { } value)
+            return value;
+
+        result.AddError($"{error}; got '{text}'");
+        return default;
+    }
+
+    private static TimeSpan? ParseDuration(string text)
     {
         var (digits, scale) = text.EndsWith("ms", StringComparison.Ordinal) ? (text[..^2], 0.001)
             : text.EndsWith('s') ? (text[..^1], 1.0)
             : text.EndsWith('m') ? (text[..^1], 60.0)
             : (text, 1.0);
-        return TimeSpan.FromSeconds(double.Parse(digits, CultureInfo.InvariantCulture) * scale);
+        return double.TryParse(digits, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var number) && number >= 0
+            ? TimeSpan.FromSeconds(number * scale)
+            : null;
     }
 }

@@ -1,45 +1,47 @@
+using System.CommandLine;
 using System.Text.Json;
 using Quorum.Bench;
 
-if (args.Contains("--help") || args.Contains("-h"))
+var command = BenchOptions.CreateCommand();
+command.SetAction((result, _) => RunAsync(BenchOptions.From(result)));
+var parsed = command.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
+if (parsed.Errors.Count > 0)
 {
-    Console.Out.Write(BenchOptions.Usage);
-    return 0;
-}
+    foreach (var error in parsed.Errors)
+        await Console.Error.WriteLineAsync($"quorum-bench: {error.Message}");
 
-BenchOptions options;
-try
-{
-    options = BenchOptions.Parse(args);
-}
-catch (Exception e) when (e is ArgumentException or FormatException)
-{
-    await Console.Error.WriteLineAsync($"quorum-bench: {e.Message}\n\n{BenchOptions.Usage}");
+    await Console.Error.WriteLineAsync("\nusage: quorum-bench [options] ('quorum-bench --help' lists them)");
     return 2;
 }
 
-using var cancel = new CancellationTokenSource();
-Console.CancelKeyPress += (_, e) =>
-{
-    e.Cancel = true;
-    cancel.Cancel();
-};
+// Ctrl-C ends the run through the program's own token, not System.CommandLine's.
+return await parsed.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null });
 
-await using IStoreDriver driver = options.Target == "etcd"
-    ? new EtcdDriver(options.Endpoints)
-    : new QuorumDriver(options.Endpoints, options.Clients);
-var result = await BenchRunner.RunAsync(options, driver, cancel.Token);
-
-if (options.Json)
+static async Task<int> RunAsync(BenchOptions options)
 {
-    Console.Out.WriteLine(JsonSerializer.Serialize(result, BenchJson.Default.BenchResult));
+    using var cancel = new CancellationTokenSource();
+    Console.CancelKeyPress += (_, e) =>
+    {
+        e.Cancel = true;
+        cancel.Cancel();
+    };
+
+    await using IStoreDriver driver = options.Target == "etcd"
+        ? new EtcdDriver(options.Endpoints)
+        : new QuorumDriver(options.Endpoints, options.Clients);
+    var result = await BenchRunner.RunAsync(options, driver, cancel.Token);
+
+    if (options.Json)
+    {
+        await Console.Out.WriteLineAsync(JsonSerializer.Serialize(result, BenchJson.Default.BenchResult));
+    }
+    else
+    {
+        await Console.Out.WriteLineAsync(BenchResult.TableHeader);
+        await Console.Out.WriteLineAsync(result.TableRow());
+        if (result.FirstError is { } error)
+            await Console.Out.WriteLineAsync($"first error: {error}");
+    }
+
+    return result.Operations > 0 ? 0 : 1;
 }
-else
-{
-    Console.Out.WriteLine(BenchResult.TableHeader);
-    Console.Out.WriteLine(result.TableRow());
-    if (result.FirstError is { } error)
-        Console.Out.WriteLine($"first error: {error}");
-}
-
-return result.Operations > 0 ? 0 : 1;

@@ -1,151 +1,181 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
 using System.Globalization;
 using System.Reflection;
 
 namespace Quorum.Chaos;
 
-/// <summary>The settings of a run, from the command line.</summary>
+/// <summary>The settings of a run: the command line of <c>quorum-chaos</c>, parsed by System.CommandLine.</summary>
 internal sealed class ChaosOptions
 {
-    public const string Usage = """
-        usage: quorum-chaos [options]            (as root: it creates a network namespace)
+    private static readonly Option<bool> InsideOption = new("--inside") { Description = "(internal) this is the run inside the namespace", Hidden = true };
+    private static readonly Option<int> NodesOption = Number("--nodes", "cluster size", 3, min: 1, max: 9);
+    private static readonly Option<double?> MinutesOption = new("--minutes") { Description = "how long to inject faults, in minutes (or --duration)", HelpName = "M" };
+    private static readonly Option<TimeSpan> DurationOption = new("--duration")
+    {
+        Description = "how long to inject faults, like 90s or 10m (default 2m)",
+        HelpName = "D",
+        DefaultValueFactory = _ => TimeSpan.FromMinutes(2),
+        CustomParser = result => ParseDuration(result),
+    };
 
-          --nodes N                 cluster size (default 3)
-          --minutes M | --duration D
-                                    how long to inject faults (default 2m; D like 90s, 10m)
-          --seed S                  random seed (default: time-based, printed)
-          --scenario NAME           chaos (default), partition-proof or clock-proof
-          --faults a,b,...          fault kinds to cycle through (default: all)
-          --planted-stale-reads     start nodes with the test-only switch that skips the read barrier
-          --planted-skip-quorum-round
-                                    start nodes with the test-only switch that makes the leader hand
-                                    out read indexes without its quorum round
-          --clock-skew              run each node on a wall clock of its own (libfaketime) and
-                                    step one every 2-4 s, up to 30 s either way
-          --snapshot-interval N     nodes' snapshot interval (default 200, so snapshots happen)
-          --work-dir DIR            node data, logs and the history (default /tmp/quorum-chaos/<run>)
-          --result FILE             also write the result as JSON
-          --quorum FILE             the quorum.dll to run (default: the one built beside this program)
-          --verbose                 print the run's log (always kept in <work-dir>/run.log)
-        """;
+    private static readonly Option<int> SeedOption = new("--seed") { Description = "random seed (default: time-based, printed)", HelpName = "S", DefaultValueFactory = _ => Environment.TickCount & 0x7FFFFFFF };
+    private static readonly Option<string> ScenarioOption = Choice("--scenario", "chaos (default), partition-proof or clock-proof", "chaos", "partition-proof", "clock-proof");
+    private static readonly Option<string[]> FaultsOption = new("--faults")
+    {
+        Description = $"fault kinds to cycle through, comma-separated (default: all of {string.Join(", ", Nemesis.Nemesis.Kinds)})",
+        HelpName = "a,b,...",
+        DefaultValueFactory = _ => [.. Nemesis.Nemesis.Kinds],
+        CustomParser = result => ParseFaults(result),
+    };
 
-    public int Nodes { get; private set; } = 3;
+    private static readonly Option<bool> PlantedStaleReadsOption = new("--planted-stale-reads") { Description = "start nodes with the test-only switch that skips the read barrier" };
+    private static readonly Option<bool> PlantedSkipQuorumRoundOption = new("--planted-skip-quorum-round") { Description = "start nodes with the test-only switch that makes the leader hand out read indexes without its quorum round" };
+    private static readonly Option<bool> ClockSkewOption = new("--clock-skew") { Description = "run each node on a wall clock of its own (libfaketime) and step one every 2-4 s, up to 30 s either way" };
+    private static readonly Option<int> SnapshotIntervalOption = Number("--snapshot-interval", "nodes' snapshot interval (so snapshots happen)", 200, min: 1, max: int.MaxValue);
+    private static readonly Option<string> WorkDirOption = new("--work-dir") { Description = "node data, logs and the history (default: a new folder under the temporary directory)", HelpName = "DIR" };
+    private static readonly Option<string> ResultOption = new("--result") { Description = "also write the result as JSON", HelpName = "FILE" };
+    private static readonly Option<string> QuorumOption = new("--quorum") { Description = "the quorum.dll to run (default: the one built beside this program)", HelpName = "FILE" };
+    private static readonly Option<bool> VerboseOption = new("--verbose") { Description = "print the run's log (always kept in <work-dir>/run.log)" };
 
-    public TimeSpan Duration { get; private set; } = TimeSpan.FromMinutes(2);
+    public int Nodes { get; private init; }
 
-    public int Seed { get; private set; } = Environment.TickCount & 0x7FFFFFFF;
+    public TimeSpan Duration { get; private init; }
 
-    public string Scenario { get; private set; } = "chaos";
+    public int Seed { get; private init; }
 
-    public IReadOnlyList<string> Faults { get; private set; } = Nemesis.Nemesis.Kinds;
+    public string Scenario { get; private init; } = string.Empty;
 
-    public bool PlantedStaleReads { get; private set; }
+    public IReadOnlyList<string> Faults { get; private init; } = [];
+
+    public bool PlantedStaleReads { get; private init; }
 
     /// <summary>Gets a value indicating that nodes run on wall clocks of their own, stepped during the run.</summary>
-    public bool ClockSkew { get; private set; }
+    public bool ClockSkew { get; private init; }
 
-    public bool PlantedSkipQuorumRound { get; private set; }
+    public bool PlantedSkipQuorumRound { get; private init; }
 
-    public bool Verbose { get; private set; }
+    public bool Verbose { get; private init; }
 
-    public int SnapshotInterval { get; private set; } = 200;
+    public int SnapshotInterval { get; private init; }
 
-    public string WorkDirectory { get; private set; } = Path.Combine(Path.GetTempPath(), "quorum-chaos", DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture) + "-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
+    public string WorkDirectory { get; private init; } = string.Empty;
 
-    public string? ResultPath { get; private set; }
+    public string? ResultPath { get; private init; }
 
-    public string QuorumProgram { get; private set; } = FindQuorumProgram();
+    public string QuorumProgram { get; private init; } = string.Empty;
 
     /// <summary>Gets a value indicating that this process already runs inside the run's namespace.</summary>
-    public bool Inside { get; private set; }
+    public bool Inside { get; private init; }
 
-    /// <summary>Gets the arguments as given, for handing to the process inside the namespace.</summary>
-    public IReadOnlyList<string> Arguments { get; private set; } = [];
 
-    public static ChaosOptions Parse(IReadOnlyList<string> args)
+    /// <summary>Creates the command line: every flag, its default and its check.</summary>
+    /// <returns>The root command; its action is set by the program.</returns>
+    public static RootCommand CreateCommand() => new("The fault-injection suite: runs a cluster in a private network namespace, injects faults, and checks the history (as root).")
     {
-        var options = new ChaosOptions();
-        var forwarded = new List<string>();
-        for (var i = 0; i < args.Count; i++)
+        InsideOption, NodesOption, MinutesOption, DurationOption, SeedOption, ScenarioOption, FaultsOption, PlantedStaleReadsOption,
+        PlantedSkipQuorumRoundOption, ClockSkewOption, SnapshotIntervalOption, WorkDirOption, ResultOption, QuorumOption, VerboseOption,
+    };
+
+    /// <summary>Reads the options from a parsed command line without errors.</summary>
+    /// <param name="result">The parsed command line.</param>
+    /// <returns>The options.</returns>
+    public static ChaosOptions From(ParseResult result) => new()
+    {
+        Inside = result.GetValue(InsideOption),
+        Nodes = result.GetValue(NodesOption),
+        Duration = result.GetValue(MinutesOption) is { } minutes ? TimeSpan.FromMinutes(minutes) : result.GetValue(DurationOption),
+        Seed = result.GetValue(SeedOption),
+        Scenario = result.GetRequiredValue(ScenarioOption),
+        Faults = result.GetRequiredValue(FaultsOption),
+        PlantedStaleReads = result.GetValue(PlantedStaleReadsOption),
+        PlantedSkipQuorumRound = result.GetValue(PlantedSkipQuorumRoundOption),
+        ClockSkew = result.GetValue(ClockSkewOption),
+        SnapshotInterval = result.GetValue(SnapshotIntervalOption),
+        WorkDirectory = Path.GetFullPath(result.GetValue(WorkDirOption) ?? DefaultWorkDirectory()),
+        ResultPath = result.GetValue(ResultOption) is { } resultPath ? Path.GetFullPath(resultPath) : null,
+        QuorumProgram = result.GetValue(QuorumOption) is { } quorum ? Path.GetFullPath(quorum) : FindQuorumProgram(),
+        Verbose = result.GetValue(VerboseOption),
+    };
+
+    /// <summary>
+    /// The command line of the run inside the namespace: every setting spelled out, the defaults
+    /// pinned, so that run uses the same seed, directory and program.
+    /// </summary>
+    /// <returns>The arguments, without <c>--inside</c>.</returns>
+    public IReadOnlyList<string> InsideArguments()
+    {
+        var args = new List<string>
         {
-            var arg = args[i];
-            string Value()
-            {
-                var value = i + 1 < args.Count ? args[++i] : throw new ArgumentException($"{arg} needs a value");
-                forwarded.Add(arg);
-                forwarded.Add(value);
-                return value;
-            }
+            "--nodes", Nodes.ToString(CultureInfo.InvariantCulture),
+            "--duration", Duration.TotalSeconds.ToString(CultureInfo.InvariantCulture) + "s",
+            "--seed", Seed.ToString(CultureInfo.InvariantCulture),
+            "--scenario", Scenario,
+            "--faults", string.Join(',', Faults),
+            "--snapshot-interval", SnapshotInterval.ToString(CultureInfo.InvariantCulture),
+            "--work-dir", WorkDirectory,
+            "--quorum", QuorumProgram,
+        };
+        if (ResultPath is not null)
+            args.AddRange(["--result", ResultPath]);
+        if (PlantedStaleReads)
+            args.Add("--planted-stale-reads");
+        if (PlantedSkipQuorumRound)
+            args.Add("--planted-skip-quorum-round");
+        if (ClockSkew)
+            args.Add("--clock-skew");
+        if (Verbose)
+            args.Add("--verbose");
 
-            switch (arg)
-            {
-                case "--inside":
-                    options.Inside = true;
-                    break;
-                case "--nodes":
-                    options.Nodes = int.Parse(Value(), CultureInfo.InvariantCulture) is var n and >= 1 and <= 9 ? n : throw new ArgumentException("--nodes must be 1 to 9");
-                    break;
-                case "--minutes":
-                    options.Duration = TimeSpan.FromMinutes(double.Parse(Value(), CultureInfo.InvariantCulture));
-                    break;
-                case "--duration":
-                    options.Duration = ParseDuration(Value());
-                    break;
-                case "--seed":
-                    options.Seed = int.Parse(Value(), CultureInfo.InvariantCulture);
-                    break;
-                case "--scenario":
-                    var scenario = Value();
-                    options.Scenario = scenario is "chaos" or "partition-proof" or "clock-proof" ? scenario : throw new ArgumentException("--scenario is chaos, partition-proof or clock-proof");
-                    break;
-                case "--faults":
-                    var faults = Value().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-                    options.Faults = faults.Length > 0 && faults.All(Nemesis.Nemesis.Kinds.Contains)
-                        ? faults
-                        : throw new ArgumentException($"--faults takes some of: {string.Join(", ", Nemesis.Nemesis.Kinds)}");
-                    break;
-                case "--planted-stale-reads":
-                    options.PlantedStaleReads = true;
-                    forwarded.Add(arg);
-                    break;
-                case "--planted-skip-quorum-round":
-                    options.PlantedSkipQuorumRound = true;
-                    forwarded.Add(arg);
-                    break;
-                case "--clock-skew":
-                    options.ClockSkew = true;
-                    forwarded.Add(arg);
-                    break;
-                case "--verbose":
-                    options.Verbose = true;
-                    forwarded.Add(arg);
-                    break;
-                case "--snapshot-interval":
-                    options.SnapshotInterval = int.Parse(Value(), CultureInfo.InvariantCulture);
-                    break;
-                case "--work-dir":
-                    options.WorkDirectory = Path.GetFullPath(Value());
-                    break;
-                case "--result":
-                    options.ResultPath = Path.GetFullPath(Value());
-                    break;
-                case "--quorum":
-                    options.QuorumProgram = Path.GetFullPath(Value());
-                    break;
-                default:
-                    throw new ArgumentException($"unknown option '{arg}'");
-            }
-        }
-
-        // Pin the defaults, so the run inside the namespace uses the same seed, directory and program.
-        forwarded.AddRange(["--seed", options.Seed.ToString(CultureInfo.InvariantCulture), "--work-dir", options.WorkDirectory, "--quorum", options.QuorumProgram]);
-        options.Arguments = forwarded;
-        return options;
+        return args;
     }
 
-    private static TimeSpan ParseDuration(string text)
+    private static string DefaultWorkDirectory()
+        => Path.Combine(Path.GetTempPath(), "quorum-chaos", DateTime.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture) + "-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
+
+    private static Option<int> Number(string name, string description, int defaultValue, int min, int max) => new(name)
     {
+        Description = $"{description} (default {defaultValue})",
+        HelpName = "N",
+        DefaultValueFactory = _ => defaultValue,
+        CustomParser = result =>
+        {
+            var text = result.Tokens is [var token] ? token.Value : string.Empty;
+            if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var number) && number >= min && number <= max)
+                return number;
+
+            result.AddError(max == int.MaxValue ? $"{name} must be at least {min}; got '{text}'" : $"{name} must be {min} to {max}; got '{text}'");
+            return defaultValue;
+        },
+    };
+
+    private static Option<string> Choice(string name, string description, params string[] choices)
+    {
+        var option = new Option<string>(name) { Description = description, DefaultValueFactory = _ => choices[0] };
+        option.AcceptOnlyFromAmong(choices);
+        return option;
+    }
+
+    private static TimeSpan ParseDuration(ArgumentResult result)
+    {
+        var text = result.Tokens is [var token] ? token.Value : string.Empty;
         var (digits, unit) = text.EndsWith('m') ? (text[..^1], 60) : text.EndsWith('s') ? (text[..^1], 1) : (text, 1);
-        return TimeSpan.FromSeconds(double.Parse(digits, CultureInfo.InvariantCulture) * unit);
+        if (double.TryParse(digits, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var number) && number > 0)
+            return TimeSpan.FromSeconds(number * unit);
+
+        result.AddError($"--duration must be a duration such as 90s or 10m; got '{text}'");
+        return TimeSpan.Zero;
+    }
+
+    private static string[] ParseFaults(ArgumentResult result)
+    {
+        var text = result.Tokens is [var token] ? token.Value : string.Empty;
+        var faults = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (faults.Length > 0 && faults.All(Nemesis.Nemesis.Kinds.Contains))
+            return faults;
+
+        result.AddError($"--faults takes some of: {string.Join(", ", Nemesis.Nemesis.Kinds)}");
+        return [];
     }
 
     private static string FindQuorumProgram()

@@ -1,26 +1,28 @@
+using System.CommandLine;
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using Quorum.Chaos;
 using Quorum.Chaos.Network;
 
-if (args.Contains("--help") || args.Contains("-h"))
+var command = ChaosOptions.CreateCommand();
+command.SetAction((result, _) =>
 {
-    Console.Out.Write(ChaosOptions.Usage);
-    return 0;
-}
+    var options = ChaosOptions.From(result);
+    return options.Inside ? RunInsideAsync(options) : Task.FromResult(RunOutside(options));
+});
 
-ChaosOptions options;
-try
+var parsed = command.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
+if (parsed.Errors.Count > 0)
 {
-    options = ChaosOptions.Parse(args);
-}
-catch (Exception e) when (e is ArgumentException or FormatException)
-{
-    await Console.Error.WriteLineAsync($"quorum-chaos: {e.Message}\n\n{ChaosOptions.Usage}");
+    foreach (var error in parsed.Errors)
+        await Console.Error.WriteLineAsync($"quorum-chaos: {error.Message}");
+
+    await Console.Error.WriteLineAsync("\nusage: quorum-chaos [options] ('quorum-chaos --help' lists them)");
     return 2;
 }
 
-return options.Inside ? await RunInsideAsync(options) : RunOutside(options);
+// The run handles SIGTERM and Ctrl-C itself (it must delete the namespace), so System.CommandLine does not.
+return await parsed.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null });
 
 // Outside: create the private namespace, run this program again inside it, and delete the
 // namespace (killing whatever is left in it) however the run ends, Ctrl-C included.
@@ -34,7 +36,7 @@ static int RunOutside(ChaosOptions options)
 
     using var network = NetworkNamespace.Create();
     var info = new ProcessStartInfo("ip") { UseShellExecute = false };
-    foreach (var arg in (string[])["netns", "exec", network.Name, "dotnet", Path.Combine(AppContext.BaseDirectory, "quorum-chaos.dll"), "--inside", .. options.Arguments])
+    foreach (var arg in (string[])["netns", "exec", network.Name, "dotnet", Path.Combine(AppContext.BaseDirectory, "quorum-chaos.dll"), "--inside", .. options.InsideArguments()])
         info.ArgumentList.Add(arg);
 
     using var inside = Process.Start(info) ?? throw new InvalidOperationException("Could not start the run inside the namespace.");

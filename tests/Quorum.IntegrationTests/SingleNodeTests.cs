@@ -244,6 +244,7 @@ public sealed class SingleNodeTests(ITestOutputHelper output)
     [InlineData(new[] { "serve", "--help" }, 0, "--http-port <value>           HTTP API port [env: PORT] [default: 8080]")]
     [InlineData(new[] { "frobnicate" }, 2, "Unrecognized command or argument 'frobnicate'")]
     [InlineData(new[] { "serve", "--http-port", "http" }, 1, "not a port number")]
+    [InlineData(new[] { "serve", "--http-port", "1", "--http-port", "http" }, 1, "--http-port 'http' is not a port number")]
     [InlineData(new[] { "serve", "--raft-address", "nowhere" }, 1, "not an IP address")]
     [InlineData(new[] { "serve", "--join", "ftp://x" }, 1, "not an HTTP URL")]
     [InlineData(new[] { "serve", "--election-timeout", "soon" }, 1, "not a duration")]

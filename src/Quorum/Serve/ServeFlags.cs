@@ -79,5 +79,16 @@ internal static class ServeFlags
     ];
 
     private static ServeFlag Flag(string name, string variable, string? defaultValue, string meaning, string? shownDefault = null)
-        => new(new Option<string>(name) { Description = $"{meaning} [env: {variable}] [default: {shownDefault ?? defaultValue}]", HelpName = "value" }, variable, defaultValue);
+        => new(
+            new Option<string>(name)
+            {
+                Description = $"{meaning} [env: {variable}] [default: {shownDefault ?? defaultValue}]",
+                HelpName = "value",
+
+                // Given twice, the last one wins, as before System.CommandLine: scripts add overrides to a base command line.
+                Arity = ArgumentArity.OneOrMore,
+                CustomParser = static result => result.Tokens[^1].Value,
+            },
+            variable,
+            defaultValue);
 }
