@@ -22,6 +22,10 @@ internal sealed class ClockNemesis(ChaosCluster cluster, Random random)
 
     private static readonly TimeSpan SeenTimeout = TimeSpan.FromSeconds(5);
 
+    // How long a step waits for a node that does not answer: longer than the other nemesis keeps a
+    // node down (a kill restarts within 10 s, a leader pause lasts 12 s).
+    private static readonly TimeSpan DownTimeout = TimeSpan.FromSeconds(20);
+
     // How long a leader's step waits for a leader (one may be down or paused by the other nemesis)
     // before it steps a random node's clock instead.
     private static readonly TimeSpan LeaderTimeout = TimeSpan.FromSeconds(5);
@@ -63,27 +67,38 @@ internal sealed class ClockNemesis(ChaosCluster cluster, Random random)
         clock.Set(offsetSeconds);
         evidence.Saw($"offset {from:+0;-0;0}s -> {offsetSeconds:+0;-0;0}s");
 
+        // A node that the other nemesis has killed or paused cannot show its clock until it is back;
+        // the offset file outlives a restart, so the step is seen once the node answers again.
         double? measured = null;
-        var deadline = DateTime.UtcNow + SeenTimeout;
-        while (DateTime.UtcNow < deadline)
+        var stepped = DateTime.UtcNow;
+        var downUntil = stepped + DownTimeout;
+        DateTime? answering = null;
+        while (DateTime.UtcNow < (answering is { } since ? since + SeenTimeout : downUntil))
         {
             measured = await MeasureOffsetAsync(node, token);
-            if (measured is { } seconds && Matches(seconds, offsetSeconds))
+            if (measured is { } seconds)
             {
-                evidence.Saw($"its Date header is {seconds:+0.0;-0.0}s from the host's clock");
-                return evidence.ToRecord();
+                if (answering is null && DateTime.UtcNow - stepped > TimeSpan.FromSeconds(1))
+                    evidence.Saw("it answers again after being down or paused");
+
+                answering ??= DateTime.UtcNow;
+                if (Matches(seconds, offsetSeconds))
+                {
+                    evidence.Saw($"its Date header is {seconds:+0.0;-0.0}s from the host's clock");
+                    return evidence.ToRecord();
+                }
             }
 
             await Task.Delay(100, token);
         }
 
-        if (measured is null)
+        if (answering is null)
         {
-            evidence.Missed("no answer to show its clock (the node was down or paused)");
+            evidence.Missed($"no answer to show its clock for {DownTimeout.TotalSeconds:0}s (the node was down or paused)");
             return evidence.ToRecord();
         }
 
-        evidence.Missed($"its Date header still {measured:+0.0;-0.0}s from the host's clock after {SeenTimeout.TotalSeconds:0}s");
+        evidence.Missed($"its Date header still {measured:+0.0;-0.0}s from the host's clock {SeenTimeout.TotalSeconds:0}s after it answered");
         return evidence.ToRecord() with { InjectionFailed = true };
     }
 

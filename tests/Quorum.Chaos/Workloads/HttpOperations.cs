@@ -191,10 +191,13 @@ internal sealed class HttpOperations(HistoryRecorder history) : IDisposable
             // No connection was made, so the request never reached a node.
             return new Answer(null, "connect-failed", e.Message, Certain: true);
         }
-        catch (Exception e) when (e is HttpRequestException || (e is OperationCanceledException && !token.IsCancellationRequested))
+        catch (Exception e) when (e is HttpRequestException or OperationCanceledException)
         {
-            // The request may have reached the node before the answer was lost.
-            return new Answer(null, e is OperationCanceledException ? "timeout" : "connection-lost", e.Message, Certain: false);
+            // The request may have reached the node before the answer was lost. That includes a
+            // request cut short because the workload stopped: it must go into the history as
+            // unknown, not vanish, since a node may have applied it and a later read may show it.
+            var label = e is HttpRequestException ? "connection-lost" : token.IsCancellationRequested ? "stopped" : "timeout";
+            return new Answer(null, label, e.Message, Certain: false);
         }
     }
 
