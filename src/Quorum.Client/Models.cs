@@ -82,8 +82,7 @@ internal sealed record RemoveMemberRequest([property: JsonPropertyName("ID")] st
 [JsonSerializable(typeof(AddMemberRequest))]
 [JsonSerializable(typeof(RemoveMemberRequest))]
 [JsonSerializable(typeof(KeyPage))]
-[JsonSerializable(typeof(TxnBody))]
-[JsonSerializable(typeof(TxnAnswer))]
 [JsonSerializable(typeof(WatchEventBody))]
 [JsonSerializable(typeof(WatchCutOffBody))]
+[JsonSerializable(typeof(WatchStartBody))]
 internal sealed partial class ClientJsonContext : JsonSerializerContext;

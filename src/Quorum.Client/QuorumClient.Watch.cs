@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 
@@ -7,7 +8,6 @@ namespace Quorum.Client;
 /// <summary>Watching, with resumption: see <see cref="WatchAsync"/>.</summary>
 public sealed partial class QuorumClient
 {
-    private const string StartComment = ": watching from revision ";
     private static readonly TimeSpan GiveUpAfter = TimeSpan.FromSeconds(30);
 
     /// <summary>
@@ -58,13 +58,13 @@ public sealed partial class QuorumClient
                         failingSince = null;
                         backoff = TimeSpan.FromMilliseconds(100);
                         var skip = delivered;
-                        using var stream = new WatchStream(await response.Content.ReadAsStreamAsync(token));
-                        while (await stream.NextAsync(token) is { } item)
+                        await using var stream = new WatchStream(await response.Content.ReadAsStreamAsync(token), token);
+                        while (await stream.NextAsync() is { } item)
                         {
                             switch (item)
                             {
-                                case long start:
-                                    from ??= start;
+                                case WatchStartBody start:
+                                    from ??= start.Revision;
                                     break;
                                 case WatchCutOffBody cutOff:
                                     from = cutOff.Revision;
@@ -103,47 +103,46 @@ public sealed partial class QuorumClient
         }
     }
 
-    /// <summary>Reads server-sent events: the start comment (a revision), changes, and cutoffs; <see langword="null"/> at the end.</summary>
-    /// <param name="body">The response body.</param>
-    private sealed class WatchStream(Stream body) : IDisposable
+    /// <summary>
+    /// Reads the watch's server-sent events with the BCL's <see cref="SseParser"/>: the start event,
+    /// changes (unnamed events) and cutoffs; <see langword="null"/> when the stream ends or breaks.
+    /// </summary>
+    private sealed class WatchStream(Stream body, CancellationToken token) : IAsyncDisposable
     {
-        private readonly StreamReader reader = new(body);
+        private readonly IAsyncEnumerator<SseItem<object?>> items = SseParser.Create(body, Parse).EnumerateAsync(token).GetAsyncEnumerator(token);
 
-        public void Dispose() => reader.Dispose();
-
-        public async Task<object?> NextAsync(CancellationToken token)
+        public async ValueTask DisposeAsync()
         {
-            string? eventName = null;
-            while (true)
+            await items.DisposeAsync();
+            await body.DisposeAsync();
+        }
+
+        public async Task<object?> NextAsync()
+        {
+            try
             {
-                string? line;
-                try
+                while (await items.MoveNextAsync())
                 {
-                    line = await reader.ReadLineAsync(token);
+                    // An event this client does not know (a later server's) is skipped.
+                    if (items.Current.Data is { } item)
+                        return item;
                 }
-                catch (Exception e) when (e is IOException or HttpRequestException)
-                {
-                    return null;
-                }
-
-                if (line is null)
-                    return null;
-                if (line.StartsWith(StartComment, StringComparison.Ordinal) && long.TryParse(line.AsSpan(StartComment.Length), System.Globalization.CultureInfo.InvariantCulture, out var start))
-                    return start;
-                if (line.StartsWith("event: ", StringComparison.Ordinal))
-                    eventName = line["event: ".Length..];
-                else if (line.StartsWith("data: ", StringComparison.Ordinal))
-                    return Parse(eventName, line["data: ".Length..]);
             }
+            catch (Exception e) when (e is IOException or HttpRequestException)
+            {
+            }
+
+            return null;
         }
 
-        private static object Parse(string? eventName, string data)
+        private static object? Parse(string eventType, ReadOnlySpan<byte> data) => eventType switch
         {
-            if (eventName == "cutoff")
-                return JsonSerializer.Deserialize(data, ClientJsonContext.Default.WatchCutOffBody) ?? throw new JsonException("Empty cutoff event.");
-
-            var body = JsonSerializer.Deserialize(data, ClientJsonContext.Default.WatchEventBody) ?? throw new JsonException("Empty watch event.");
-            return new WatchEvent(body.Type == "delete" ? WatchEventType.Delete : WatchEventType.Put, body.Key, body.Value, body.Revision);
-        }
+            "start" => JsonSerializer.Deserialize(data, ClientJsonContext.Default.WatchStartBody),
+            "cutoff" => JsonSerializer.Deserialize(data, ClientJsonContext.Default.WatchCutOffBody) ?? throw new JsonException("Empty cutoff event."),
+            SseParser.EventTypeDefault => JsonSerializer.Deserialize(data, ClientJsonContext.Default.WatchEventBody) is { } body
+                ? new WatchEvent(body.Type == "delete" ? WatchEventType.Delete : WatchEventType.Put, body.Key, body.Value, body.Revision)
+                : throw new JsonException("Empty watch event."),
+            _ => null,
+        };
     }
 }

@@ -3,6 +3,8 @@ using System.Net.Http.Json;
 using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json.Serialization.Metadata;
+using Quorum.Contracts;
+using Quorum.Contracts.Transactions;
 
 namespace Quorum.Client;
 
@@ -95,7 +97,7 @@ public sealed partial class QuorumClient : IDisposable
     public async Task<long> PutAsync(string key, ReadOnlyMemory<byte> value, PutOptions options, CancellationToken token = default)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var path = options.Ttl is { } ttl ? $"{KeyPath(key)}?ttl={TxnBodies.Duration(ttl)}" : KeyPath(key);
+        var path = options.Ttl is { } ttl ? $"{KeyPath(key)}?ttl={DurationText.Format(ttl)}" : KeyPath(key);
         using var response = await SendAsync(
             () =>
             {
@@ -209,9 +211,9 @@ public sealed partial class QuorumClient : IDisposable
     public async Task<TxnResponse> TxnAsync(TxnRequest request, CancellationToken token = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var body = TxnBodies.From(request);
-        using var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Post, "txn") { Content = JsonContent.Create(body, ClientJsonContext.Default.TxnBody) }, token);
-        return (await ReadAsync(response, ClientJsonContext.Default.TxnAnswer, token)).ToResponse();
+        var body = TxnBody.From(request);
+        using var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Post, "txn") { Content = JsonContent.Create(body, WireJson.Wire.TxnBody) }, token);
+        return await ReadAsync(response, WireJson.Wire.TxnResponse, token);
     }
 
     /// <summary>Lists the voting members.</summary>

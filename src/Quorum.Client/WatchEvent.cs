@@ -36,3 +36,7 @@ internal sealed record WatchEventBody(
 internal sealed record WatchCutOffBody(
     [property: JsonPropertyName("error")] string? Error,
     [property: JsonPropertyName("revision")] long Revision);
+
+/// <summary>The data of a watch's start event: the first revision it reports.</summary>
+/// <param name="Revision">The revision.</param>
+internal sealed record WatchStartBody([property: JsonPropertyName("revision")] long Revision);

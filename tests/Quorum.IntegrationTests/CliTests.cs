@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using Quorum.Client;
+using Quorum.Contracts.Transactions;
 using Quorum.IntegrationTests.Infrastructure;
 
 namespace Quorum.IntegrationTests;

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text;
 using Quorum.Client;
+using Quorum.Contracts.Transactions;
 using Quorum.IntegrationTests.Infrastructure;
 
 namespace Quorum.IntegrationTests;

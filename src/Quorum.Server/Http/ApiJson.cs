@@ -80,8 +80,6 @@ internal sealed record ReadIndexResponse([property: JsonPropertyName("index")] l
 [JsonSerializable(typeof(MemberResponse[]))]
 [JsonSerializable(typeof(StatusReport))]
 [JsonSerializable(typeof(ReadIndexResponse))]
-[JsonSerializable(typeof(TxnBody))]
-[JsonSerializable(typeof(TxnAnswer))]
 [JsonSourceGenerationOptions(PropertyNameCaseInsensitive = true)]
 internal sealed partial class ApiJsonContext : JsonSerializerContext
 {
@@ -94,13 +92,5 @@ internal sealed partial class ApiJsonContext : JsonSerializerContext
     {
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
         PropertyNameCaseInsensitive = true,
-    });
-
-    /// <summary>Gets a context that refuses properties it does not know, for bodies where a misspelt field would silently change the meaning (a transaction).</summary>
-    public static ApiJsonContext Strict { get; } = new(new JsonSerializerOptions
-    {
-        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-        PropertyNameCaseInsensitive = false,
-        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
     });
 }

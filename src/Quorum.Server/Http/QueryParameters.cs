@@ -1,3 +1,4 @@
+using Quorum.Contracts;
 using Quorum.Store;
 
 namespace Quorum.Server.Http;

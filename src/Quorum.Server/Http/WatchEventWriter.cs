@@ -26,6 +26,25 @@ internal sealed class WatchEventWriter(PipeWriter output) : IDisposable
         Write("\n\n"u8);
     }
 
+    /// <summary>
+    /// Writes where the watch starts: the comment <c>: watching from revision N</c> for people
+    /// reading the stream, then the event <c>event: start</c>, data <c>{"revision":N}</c>, for
+    /// programs, which ignore comments. A named event reaches only listeners for that name, so
+    /// clients that handle the unnamed change events are not disturbed by it.
+    /// </summary>
+    /// <param name="revision">The first revision the watch reports.</param>
+    public void WriteStart(long revision)
+    {
+        WriteComment($"watching from revision {revision}");
+        Write("event: start\ndata: "u8);
+        json.Reset();
+        json.WriteStartObject();
+        json.WriteNumber("revision", revision);
+        json.WriteEndObject();
+        json.Flush();
+        Write("\n\n"u8);
+    }
+
     /// <summary>Writes the keep-alive comment.</summary>
     public void WriteKeepAlive() => Write(KeepAlive);
 

@@ -1,8 +1,10 @@
 using System.Text;
 using System.Text.Json;
+using Quorum.Contracts;
 using Quorum.Server.Forwarding;
 using Quorum.Server.Http;
 using Quorum.Store;
+using Wire = Quorum.Contracts.Transactions;
 
 namespace Quorum.Server.Routes;
 
@@ -20,37 +22,50 @@ internal static class TxnRoutes
         // Values travel as base64 (a third larger), and a transaction may carry a few of the largest.
         var limit = (int)Math.Min(int.MaxValue, Math.Max(RequestBody.MaxJsonBytes, 4L * store.Options.MaxValueBytes));
         var bytes = await RequestBody.ReadAsync(context, limit);
-        TxnBody body;
+        Wire.TxnRequest request;
         try
         {
-            body = JsonSerializer.Deserialize(bytes, ApiJsonContext.Strict.TxnBody) ?? throw TxnBody.Bad("the body is null.");
+            var body = JsonSerializer.Deserialize(bytes, WireJson.Wire.TxnBody) ?? throw new Wire.TxnFormatException("the body is null.");
+            request = body.ToRequest();
         }
         catch (JsonException e)
         {
-            throw ApiException.BadRequest(Describe(e));
+            var where = string.IsNullOrEmpty(e.Path) || e.Path == "$" ? "the body" : e.Path.TrimStart('$', '.');
+            throw ApiException.BadRequest($"The body is not a valid transaction: malformed JSON or a wrong type in {where}.");
+        }
+        catch (Wire.TxnFormatException e)
+        {
+            throw Bad(e.Message);
         }
 
-        var result = await store.TxnAsync(body.ToRequest(), context.RequestAborted);
-        var answer = new TxnAnswer(
+        var result = await store.TxnAsync(ToStore(request), context.RequestAborted);
+        var answer = new Wire.TxnResponse(
             result.Succeeded,
             result.Revision,
-            result.Results.Select(static r => new TxnResultBody(
-                Encoding.UTF8.GetString(r.Key.Span),
-                r.Value is { } value ? Convert.ToBase64String(value.Span) : null,
-                r.Revision)).ToList());
-        return TypedResults.Json(answer, ApiJsonContext.Api.TxnAnswer);
+            result.Results.Select(static r => new Wire.TxnResult(Encoding.UTF8.GetString(r.Key.Span), r.Value?.ToArray(), r.Revision)).ToList());
+        return TypedResults.Json(answer, WireJson.Wire.TxnResponse);
     }
 
-    // The serializer names its own types in its messages; say what is wrong in the API's terms.
-    private static string Describe(JsonException e)
+    private static TxnRequest ToStore(Wire.TxnRequest request) => new(
+        request.Compare.Select(static c => c.Revision is { } revision
+            ? TxnCompare.RevisionIs(Encoding.UTF8.GetBytes(c.Key), revision)
+            : TxnCompare.ValueIs(Encoding.UTF8.GetBytes(c.Key), c.Value ?? [])).ToList(),
+        request.Success.Select((o, i) => ToStore(o, $"success[{i}]")).ToList(),
+        request.Failure.Select((o, i) => ToStore(o, $"failure[{i}]")).ToList());
+
+    private static TxnOperation ToStore(Wire.TxnOperation operation, string where)
     {
-        var where = string.IsNullOrEmpty(e.Path) || e.Path == "$" ? "the body" : e.Path.TrimStart('$', '.');
-        var unknown = System.Text.RegularExpressions.Regex.Match(e.Message, "The JSON property '([^']*)' could not be mapped");
-        if (unknown.Success && where.EndsWith(unknown.Groups[1].Value, StringComparison.Ordinal))
-            where = where[..^unknown.Groups[1].Value.Length].TrimEnd('.') is { Length: > 0 } parent ? parent : "the body";
+        var key = Encoding.UTF8.GetBytes(operation.Key);
+        if (operation.Ttl > QuorumStore.MaxTtl)
+            throw Bad($"{where}.put: ttl must be at most {QuorumStore.MaxTtl.TotalDays:0} days; got '{DurationText.Format(operation.Ttl.Value)}'.");
 
-        return unknown.Success
-            ? $"The body is not a valid transaction: unknown property '{unknown.Groups[1].Value}' in {where}. A transaction has compare, success and failure; a compare has key and revision or value; an operation is put (key, value, ttl), delete (key) or get (key)."
-            : $"The body is not a valid transaction: malformed JSON or a wrong type in {where}.";
+        return operation.Type switch
+        {
+            Wire.TxnOperationType.Put => TxnOperation.Put(key, operation.Value ?? [], operation.Ttl),
+            Wire.TxnOperationType.Delete => TxnOperation.Delete(key),
+            _ => TxnOperation.Get(key),
+        };
     }
+
+    private static ApiException Bad(string message) => ApiException.BadRequest("Bad transaction: " + message);
 }

@@ -32,7 +32,7 @@ internal static class WatchRoutes
         response.ContentType = "text/event-stream";
         response.Headers.CacheControl = "no-cache";
         using var events = new WatchEventWriter(response.BodyWriter);
-        events.WriteComment($"watching from revision {watch.StartRevision}");
+        events.WriteStart(watch.StartRevision);
         await response.BodyWriter.FlushAsync(stop.Token);
 
         await using var batches = watch.ReadAllAsync(stop.Token).GetAsyncEnumerator(stop.Token);

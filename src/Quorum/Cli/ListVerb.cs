@@ -45,7 +45,7 @@ internal static class ListVerb
             foreach (var item in page.Items)
             {
                 if (json)
-                    await output.WriteLineAsync(JsonSerializer.Serialize(new KeyLine(item.Key, item.Value, item.Revision), CliJson.Output.KeyLine));
+                    await output.WriteLineAsync(JsonSerializer.Serialize(item, CliJson.Output.KeyItem));
                 else if (values)
                     await output.WriteLineAsync($"{item.Key}\t{item.Revision.ToString(CultureInfo.InvariantCulture)}\t{ValueText.Show(item.Value)}");
                 else

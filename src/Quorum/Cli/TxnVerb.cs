@@ -1,5 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
+using Quorum.Contracts;
+using Quorum.Contracts.Transactions;
 
 namespace Quorum.Cli;
 
@@ -36,10 +38,26 @@ internal static class TxnVerb
             json = await session.Console.ReadInputAsync(token);
         }
 
-        var request = TxnInputReader.Read(json);
-        var response = await session.Client.TxnAsync(request, token);
-        var answer = new TxnAnswerLine(response.Succeeded, response.Revision, response.Results.Select(static r => new TxnResultLine(r.Key, r.Value, r.Revision)).ToList());
-        await session.Console.Out.WriteLineAsync(JsonSerializer.Serialize(answer, CliJson.Output.TxnAnswerLine));
+        var response = await session.Client.TxnAsync(Read(json), token);
+        await session.Console.Out.WriteLineAsync(JsonSerializer.Serialize(response, WireJson.Wire.TxnResponse));
         return response.Succeeded ? ExitCodes.Success : ExitCodes.CompareFailed;
+    }
+
+    // Checked here as the server checks it (the same code): a mistake is reported with where it is, before anything is sent.
+    private static TxnRequest Read(byte[] json)
+    {
+        try
+        {
+            var body = JsonSerializer.Deserialize(json, WireJson.Wire.TxnBody) ?? throw new InputException("the transaction is null.");
+            return body.ToRequest();
+        }
+        catch (JsonException e)
+        {
+            throw new InputException($"not a valid transaction: {e.Message}");
+        }
+        catch (TxnFormatException e)
+        {
+            throw new InputException(e.Message);
+        }
     }
 }

@@ -1,7 +1,9 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Globalization;
-using Quorum.Server.Http;
+
+
+using Quorum.Contracts;
 
 namespace Quorum.Cli;
 

@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Net;
 using Microsoft.Extensions.Logging;
-using Quorum.Server.Http;
+using Quorum.Contracts;
 using Quorum.Store;
 
 namespace Quorum.Serve;

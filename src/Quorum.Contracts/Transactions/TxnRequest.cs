@@ -1,4 +1,4 @@
-namespace Quorum.Client;
+namespace Quorum.Contracts.Transactions;
 
 /// <summary>A compare of a transaction: the key's revision (0: absent), or its value.</summary>
 /// <param name="Key">The key.</param>
@@ -67,18 +67,3 @@ public sealed record TxnOperation(TxnOperationType Type, string Key, byte[]? Val
 /// <param name="Success">The operations when they all hold.</param>
 /// <param name="Failure">The operations otherwise.</param>
 public sealed record TxnRequest(IReadOnlyList<TxnCompare> Compare, IReadOnlyList<TxnOperation> Success, IReadOnlyList<TxnOperation> Failure);
-
-/// <summary>What a transaction did.</summary>
-/// <param name="Succeeded">Whether every compare held.</param>
-/// <param name="Revision">The transaction's revision.</param>
-/// <param name="Results">One per operation that ran.</param>
-public sealed record TxnResponse(bool Succeeded, long Revision, IReadOnlyList<TxnResult> Results);
-
-/// <summary>One operation's result.</summary>
-/// <param name="Key">The key.</param>
-/// <param name="Value">A get's value, or <see langword="null"/> (absent, or not a get).</param>
-/// <param name="Revision">A get's revision (0: absent); the transaction's revision for a put or delete.</param>
-public sealed record TxnResult(
-    [property: System.Text.Json.Serialization.JsonPropertyName("key")] string Key,
-    [property: System.Text.Json.Serialization.JsonPropertyName("value")] byte[]? Value,
-    [property: System.Text.Json.Serialization.JsonPropertyName("revision")] long Revision);

@@ -1,8 +1,8 @@
 using System.Globalization;
 
-namespace Quorum.Server.Http;
+namespace Quorum.Contracts;
 
-/// <summary>Durations written the way people write them: <c>500ms</c>, <c>30s</c>, <c>5m</c>, <c>1h</c>.</summary>
+/// <summary>Durations written the way people write them: <c>500ms</c>, <c>30s</c>, <c>5m</c>, <c>1h</c> (TTLs on the wire and on the command line).</summary>
 public static class DurationText
 {
     /// <summary>Parses a duration: a positive whole number followed by <c>ms</c>, <c>s</c>, <c>m</c> or <c>h</c>.</summary>
@@ -30,4 +30,10 @@ public static class DurationText
         duration = TimeSpan.FromTicks(count * unit.Ticks);
         return true;
     }
+
+    /// <summary>Formats a duration as the API writes it: whole milliseconds, rounded up, such as <c>1500ms</c>.</summary>
+    /// <param name="duration">The duration.</param>
+    /// <returns>The text.</returns>
+    public static string Format(TimeSpan duration)
+        => ((long)Math.Ceiling(duration.TotalMilliseconds)).ToString(CultureInfo.InvariantCulture) + "ms";
 }
