@@ -3,6 +3,8 @@ using System.Net.Http.Json;
 using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json.Serialization.Metadata;
+using Polly;
+using Polly.Retry;
 using Quorum.Contracts;
 using Quorum.Contracts.Transactions;
 
@@ -21,7 +23,10 @@ public sealed partial class QuorumClient : IDisposable
 
     private readonly HttpClient http;
     private readonly bool ownsHttp;
+    private static readonly ResiliencePropertyKey<int> EndpointKey = new("quorum.endpoint");
+
     private readonly Uri[] endpoints;
+    private readonly ResiliencePipeline<HttpResponseMessage> retry;
     private int current;
 
     /// <summary>Initializes a new instance of the <see cref="QuorumClient"/> class for one member's base URL.</summary>
@@ -53,6 +58,7 @@ public sealed partial class QuorumClient : IDisposable
         this.endpoints = endpoints.Select(static e => e.AbsoluteUri.EndsWith('/') ? e : new Uri(e.AbsoluteUri + "/")).ToArray();
         if (this.endpoints.Length == 0)
             throw new ArgumentException("Give at least one endpoint.", nameof(endpoints));
+        retry = CreateRetryPipeline();
     }
 
     /// <summary>Gets the member the next request goes to first.</summary>
@@ -287,46 +293,63 @@ public sealed partial class QuorumClient : IDisposable
             request.Headers.TryAddWithoutValidation("If-None-Match", "*");
     }
 
-    // A request that never reached a member (it could not be connected to), or that a member
-    // refused with 503 (no leader, no quorum: nothing applied), goes to the next member. Anything
-    // else, a 504 above all, is the answer.
     private async Task<HttpResponseMessage> SendAsync(Func<HttpRequestMessage> build, CancellationToken token, HttpCompletionOption completion = HttpCompletionOption.ResponseContentRead, bool timeout = true)
     {
-        var attempts = endpoints.Length * AttemptsPerEndpoint;
-        var backoff = TimeSpan.FromMilliseconds(50);
-        for (var attempt = 1; ; attempt++)
+        var context = ResilienceContextPool.Shared.Get(token);
+        try
         {
-            var index = Volatile.Read(ref current);
-            using var request = build();
-            request.RequestUri = new Uri(endpoints[index], request.RequestUri!.OriginalString);
-            using var perAttempt = CancellationTokenSource.CreateLinkedTokenSource(token);
-            if (timeout)
-                perAttempt.CancelAfter(RequestTimeout);
+            return await retry.ExecuteAsync(
+                async context =>
+                {
+                    var index = Volatile.Read(ref current);
+                    context.Properties.Set(EndpointKey, index);
+                    using var request = build();
+                    request.RequestUri = new Uri(endpoints[index], request.RequestUri!.OriginalString);
+                    using var perAttempt = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken);
+                    if (timeout)
+                        perAttempt.CancelAfter(RequestTimeout);
 
-            HttpResponseMessage response;
-            try
-            {
-                response = await http.SendAsync(request, completion, perAttempt.Token);
-            }
-            catch (HttpRequestException e) when (e.HttpRequestError == HttpRequestError.ConnectionError && attempt < attempts)
-            {
-                MoveOn(index);
-                continue;
-            }
-            catch (OperationCanceledException) when (!token.IsCancellationRequested)
-            {
-                throw new QuorumClientException(HttpStatusCode.GatewayTimeout, $"{endpoints[index]} did not answer within {RequestTimeout.TotalSeconds:0.###}s; if the request was a write, its outcome is unknown.");
-            }
-
-            if (response.StatusCode != HttpStatusCode.ServiceUnavailable || attempt >= attempts)
-                return response;
-
-            response.Dispose();
-            MoveOn(index);
-            await Task.Delay(backoff, token);
-            backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, LongestBackoff.Ticks));
+                    try
+                    {
+                        return await http.SendAsync(request, completion, perAttempt.Token);
+                    }
+                    catch (OperationCanceledException) when (!context.CancellationToken.IsCancellationRequested)
+                    {
+                        throw new QuorumClientException(HttpStatusCode.GatewayTimeout, $"{endpoints[index]} did not answer within {RequestTimeout.TotalSeconds:0.###}s; if the request was a write, its outcome is unknown.");
+                    }
+                },
+                context);
+        }
+        finally
+        {
+            ResilienceContextPool.Shared.Return(context);
         }
     }
+
+    // A request that never reached a member (it could not be connected to), or that a member
+    // refused with 503 (no leader, no quorum: nothing applied), goes to the next member: at once
+    // after a connection failure, after 50 ms, 100 ms ... up to 1 s after a 503, so an election
+    // can finish. Anything else, a 504 above all, is the answer; so is the last try's.
+    private ResiliencePipeline<HttpResponseMessage> CreateRetryPipeline() => new ResiliencePipelineBuilder<HttpResponseMessage>()
+        .AddRetry(new RetryStrategyOptions<HttpResponseMessage>
+        {
+            ShouldHandle = new PredicateBuilder<HttpResponseMessage>()
+                .Handle<HttpRequestException>(static e => e.HttpRequestError == HttpRequestError.ConnectionError)
+                .HandleResult(static response => response.StatusCode == HttpStatusCode.ServiceUnavailable),
+            MaxRetryAttempts = (endpoints.Length * AttemptsPerEndpoint) - 1,
+            BackoffType = DelayBackoffType.Exponential,
+            Delay = TimeSpan.FromMilliseconds(50),
+            MaxDelay = LongestBackoff,
+            UseJitter = false,
+            DelayGenerator = static args => new ValueTask<TimeSpan?>(args.Outcome.Exception is not null ? TimeSpan.Zero : null),
+            OnRetry = args =>
+            {
+                args.Outcome.Result?.Dispose();
+                MoveOn(args.Context.Properties.GetValue(EndpointKey, Volatile.Read(ref current)));
+                return default;
+            },
+        })
+        .Build();
 
     private void MoveOn(int failed) => Interlocked.CompareExchange(ref current, (failed + 1) % endpoints.Length, failed);
 

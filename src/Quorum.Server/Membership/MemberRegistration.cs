@@ -1,4 +1,6 @@
 using System.Net.Http.Json;
+using Polly;
+using Polly.Retry;
 using Quorum.Server.Forwarding;
 using Quorum.Server.Http;
 using Quorum.Store;
@@ -29,35 +31,44 @@ internal sealed partial class MemberRegistration(QuorumStore store, NodeClient c
     /// <inheritdoc/>
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var retry = FirstRetry;
-        while (!stoppingToken.IsCancellationRequested)
+        var untilSettled = CreateUntilSettledPipeline();
+        try
         {
-            bool settled;
-            try
+            while (true)
             {
-                settled = await StepAsync(stoppingToken);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception e) when (e is QuorumException or HttpRequestException or OperationCanceledException)
-            {
-                LogRegistrationFailed(e.Message);
-                settled = false;
-            }
-
-            retry = settled ? FirstRetry : TimeSpan.FromTicks(Math.Min(retry.Ticks * 2, LongestRetry.Ticks));
-            try
-            {
-                await Task.Delay(settled ? CheckInterval : retry + TimeSpan.FromMilliseconds(Random.Shared.Next(100)), stoppingToken);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
+                await untilSettled.ExecuteAsync(static async (registration, token) => await registration.StepAsync(token), this, stoppingToken);
+                await Task.Delay(CheckInterval, stoppingToken);
             }
         }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
     }
+
+    // Runs a step again while it has more to do or fails: after 200 ms, then longer, up to 5 s.
+    private ResiliencePipeline<bool> CreateUntilSettledPipeline() => new ResiliencePipelineBuilder<bool>()
+        .AddRetry(new RetryStrategyOptions<bool>
+        {
+            ShouldHandle = static args => ValueTask.FromResult(args.Outcome switch
+            {
+                { Exception: QuorumException or HttpRequestException } => true,
+                { Exception: OperationCanceledException } => !args.Context.CancellationToken.IsCancellationRequested,
+                { Exception: null, Result: false } => true,
+                _ => false,
+            }),
+            MaxRetryAttempts = int.MaxValue,
+            BackoffType = DelayBackoffType.Exponential,
+            Delay = FirstRetry,
+            MaxDelay = LongestRetry,
+            UseJitter = true,
+            OnRetry = args =>
+            {
+                if (args.Outcome.Exception is { } e)
+                    LogRegistrationFailed(e.Message);
+                return default;
+            },
+        })
+        .Build();
 
     // Returns true when there is nothing (more) to do for now.
     private async Task<bool> StepAsync(CancellationToken token)

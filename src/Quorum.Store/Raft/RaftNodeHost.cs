@@ -1,4 +1,6 @@
 using Microsoft.Extensions.Logging;
+using Polly;
+using Polly.Retry;
 using Quorum.Store.StateMachine;
 using Quorum.Store.Storage;
 
@@ -29,6 +31,7 @@ internal sealed partial class RaftNodeHost : IAsyncDisposable
     private readonly CancellationTokenSource lifetime = new();
     private readonly TaskCompletionSource failed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Task watchdog;
+    private readonly ResiliencePipeline restartPipeline;
     private volatile RaftNode current;
     private int restarts;
 
@@ -40,6 +43,7 @@ internal sealed partial class RaftNodeHost : IAsyncDisposable
         this.listeners = listeners;
         this.loggerFactory = loggerFactory;
         logger = loggerFactory.CreateLogger<RaftNodeHost>();
+        restartPipeline = CreateRestartPipeline();
         watchdog = Task.Run(WatchAsync);
     }
 
@@ -108,29 +112,42 @@ internal sealed partial class RaftNodeHost : IAsyncDisposable
             LogDisposeFailed(e.Message);
         }
 
-        for (var delay = CheckInterval; ; delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, LongestRetry.Ticks)))
+        try
         {
-            try
-            {
-                current = await RaftNode.StartAsync(options, directory, bootstrap: false, listeners, loggerFactory, lifetime.Token);
-                Interlocked.Increment(ref restarts);
-                LogRestarted();
-                return true;
-            }
-            catch (DataDirectoryException e)
-            {
-                LogGaveUp(e.Message);
-                failed.TrySetException(e);
-                return false;
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                LogRestartFailed(e.Message, delay.TotalSeconds);
-            }
-
-            await Task.Delay(delay, lifetime.Token);
+            current = await restartPipeline.ExecuteAsync(
+                static async (host, token) => await RaftNode.StartAsync(host.options, host.directory, bootstrap: false, host.listeners, host.loggerFactory, token),
+                this,
+                lifetime.Token);
+            Interlocked.Increment(ref restarts);
+            LogRestarted();
+            return true;
+        }
+        catch (DataDirectoryException e)
+        {
+            LogGaveUp(e.Message);
+            failed.TrySetException(e);
+            return false;
         }
     }
+
+    // Retries opening Raft until it opens, waiting 0.5 s, 1 s, 2 s ... up to 10 s between tries; a
+    // data directory that cannot be used (DataDirectoryException) ends the retries at once.
+    private ResiliencePipeline CreateRestartPipeline() => new ResiliencePipelineBuilder()
+        .AddRetry(new RetryStrategyOptions
+        {
+            ShouldHandle = new PredicateBuilder().Handle<Exception>(static e => e is not (OperationCanceledException or DataDirectoryException)),
+            MaxRetryAttempts = int.MaxValue,
+            BackoffType = DelayBackoffType.Exponential,
+            Delay = CheckInterval,
+            MaxDelay = LongestRetry,
+            UseJitter = false,
+            OnRetry = args =>
+            {
+                LogRestartFailed(args.Outcome.Exception?.Message ?? "unknown", args.RetryDelay.TotalSeconds);
+                return default;
+            },
+        })
+        .Build();
 
     [LoggerMessage(Level = LogLevel.Error, Message = "The Raft log or cluster failed internally ({Kind}: {Reason}); restarting Raft from the data directory")]
     private partial void LogFailed(string kind, string reason);
