@@ -5,6 +5,9 @@ namespace Quorum.Server;
 /// <summary>How the HTTP API is served.</summary>
 public sealed class ServerOptions
 {
+    /// <summary>Gets the options as they are when nothing is set: the one place the defaults are written down.</summary>
+    public static ServerOptions Defaults { get; } = new();
+
     /// <summary>Gets the address and port the HTTP API binds.</summary>
     public IPEndPoint HttpEndPoint { get; init; } = new(IPAddress.Loopback, 8080);
 

@@ -8,6 +8,9 @@ namespace Quorum.Store;
 /// </summary>
 public sealed class StoreOptions
 {
+    /// <summary>Gets the options as they are when nothing is set: the one place the defaults are written down (<c>quorum serve</c>'s help shows them from here).</summary>
+    public static StoreOptions Defaults { get; } = new();
+
     /// <summary>The default of <see cref="WatchHistoryChanges"/>.</summary>
     public const long DefaultWatchHistoryChanges = 10_000;
 

@@ -1,4 +1,8 @@
 using System.CommandLine;
+using System.Globalization;
+using Quorum.Contracts;
+using Quorum.Server;
+using Quorum.Store;
 
 namespace Quorum.Serve;
 
@@ -20,23 +24,28 @@ internal sealed record ServeFlag(Option<string> Option, string Variable, string?
 /// </summary>
 internal static class ServeFlags
 {
+    // The defaults are the options' own (StoreOptions.Defaults, ServerOptions.Defaults), written
+    // here as the flags spell them; declared first, since the flags below are built from them.
+    private static readonly StoreOptions Store = StoreOptions.Defaults;
+    private static readonly ServerOptions Server = ServerOptions.Defaults;
+
     /// <summary>HTTP API port.</summary>
-    public static readonly ServeFlag HttpPort = Flag("--http-port", "PORT", "8080", "HTTP API port");
+    public static readonly ServeFlag HttpPort = Flag("--http-port", "PORT", Server.HttpEndPoint.Port.ToString(CultureInfo.InvariantCulture), "HTTP API port");
 
     /// <summary>Where the node keeps its data.</summary>
-    public static readonly ServeFlag DataDir = Flag("--data-dir", "STORAGE_PATH", "data", "WAL, snapshots, node identity, cluster configuration", shownDefault: "./data");
+    public static readonly ServeFlag DataDir = Flag("--data-dir", "STORAGE_PATH", Store.DataDirectory, "WAL, snapshots, node identity, cluster configuration", shownDefault: "./data");
 
     /// <summary>The address the Raft transport binds.</summary>
-    public static readonly ServeFlag RaftAddress = Flag("--raft-address", "RAFT_ADDRESS", "127.0.0.1", "address the Raft transport binds");
+    public static readonly ServeFlag RaftAddress = Flag("--raft-address", "RAFT_ADDRESS", Store.RaftEndPoint.Address.ToString(), "address the Raft transport binds");
 
     /// <summary>The Raft transport's port.</summary>
-    public static readonly ServeFlag RaftPort = Flag("--raft-port", "RAFT_PORT", "8081", "Raft transport port");
+    public static readonly ServeFlag RaftPort = Flag("--raft-port", "RAFT_PORT", Store.RaftEndPoint.Port.ToString(CultureInfo.InvariantCulture), "Raft transport port");
 
     /// <summary>Members to join through.</summary>
     public static readonly ServeFlag Join = Flag("--join", "RAFT_LEADER", null, "HTTP URL(s) of any running member, comma-separated: join that cluster", shownDefault: "none");
 
     /// <summary>The address the HTTP API binds.</summary>
-    public static readonly ServeFlag HttpAddress = Flag("--http-address", "HTTP_ADDRESS", "127.0.0.1", "address the HTTP API binds");
+    public static readonly ServeFlag HttpAddress = Flag("--http-address", "HTTP_ADDRESS", Server.HttpEndPoint.Address.ToString(), "address the HTTP API binds");
 
     /// <summary>This node's ID.</summary>
     public static readonly ServeFlag NodeId = Flag("--node-id", "NODE_ID", null, "this node's ID", shownDefault: "generated once, then kept");
@@ -48,25 +57,25 @@ internal static class ServeFlags
     public static readonly ServeFlag AdvertiseHttp = Flag("--advertise-http", "ADVERTISE_HTTP", null, "HTTP URL other nodes and clients use for this node", shownDefault: "http://http address:port");
 
     /// <summary>Log entries applied between two snapshots.</summary>
-    public static readonly ServeFlag SnapshotInterval = Flag("--snapshot-interval", "SNAPSHOT_INTERVAL", "50000", "log entries applied between two snapshots");
+    public static readonly ServeFlag SnapshotInterval = Flag("--snapshot-interval", "SNAPSHOT_INTERVAL", Count(Store.SnapshotInterval), "log entries applied between two snapshots");
 
     /// <summary>Bytes of log entries between two snapshots.</summary>
-    public static readonly ServeFlag SnapshotLogSize = Flag("--snapshot-log-size", "SNAPSHOT_LOG_SIZE", "64MiB", "or this many bytes of log entries (at least as many as the last snapshot had), whichever comes first");
+    public static readonly ServeFlag SnapshotLogSize = Flag("--snapshot-log-size", "SNAPSHOT_LOG_SIZE", Size(Store.SnapshotLogBytes), "or this many bytes of log entries (at least as many as the last snapshot had), whichever comes first");
 
     /// <summary>The largest value accepted.</summary>
-    public static readonly ServeFlag MaxValueSize = Flag("--max-value-size", "MAX_VALUE_SIZE", "1MiB", "largest value accepted (bytes, or with KiB/MiB suffix)");
+    public static readonly ServeFlag MaxValueSize = Flag("--max-value-size", "MAX_VALUE_SIZE", Size(Store.MaxValueBytes), "largest value accepted (bytes, or with KiB/MiB suffix)");
 
     /// <summary>The shortest election timeout.</summary>
-    public static readonly ServeFlag ElectionTimeout = Flag("--election-timeout", "ELECTION_TIMEOUT", "300ms", "shortest election timeout; the longest is twice it");
+    public static readonly ServeFlag ElectionTimeout = Flag("--election-timeout", "ELECTION_TIMEOUT", DurationText.Format(Store.ElectionTimeout), "shortest election timeout; the longest is twice it");
 
     /// <summary>How long a batch of writes may wait for more.</summary>
-    public static readonly ServeFlag GroupCommitWait = Flag("--group-commit-wait", "GROUP_COMMIT_WAIT", "2ms", "under load, how long the next batch of writes may wait for more (0 turns it off)");
+    public static readonly ServeFlag GroupCommitWait = Flag("--group-commit-wait", "GROUP_COMMIT_WAIT", DurationText.Format(Store.GroupCommitWait), "under load, how long the next batch of writes may wait for more (0 turns it off)");
 
     /// <summary>Recent changes kept for watchers.</summary>
-    public static readonly ServeFlag WatchHistory = Flag("--watch-history", "WATCH_HISTORY", "10000", "recent changes kept for watchers that start from a past revision or reconnect");
+    public static readonly ServeFlag WatchHistory = Flag("--watch-history", "WATCH_HISTORY", Count(Store.WatchHistoryChanges), "recent changes kept for watchers that start from a past revision or reconnect");
 
     /// <summary>Bytes the watch history may keep.</summary>
-    public static readonly ServeFlag WatchHistorySize = Flag("--watch-history-size", "WATCH_HISTORY_SIZE", "64MiB", "most bytes of keys and values the watch history keeps");
+    public static readonly ServeFlag WatchHistorySize = Flag("--watch-history-size", "WATCH_HISTORY_SIZE", Size(Store.WatchHistoryBytes), "most bytes of keys and values the watch history keeps");
 
     /// <summary>The lowest level logged.</summary>
     public static readonly ServeFlag LogLevel = Flag("--log-level", "LOG_LEVEL", "info", "debug, info, warning or error");
@@ -91,4 +100,14 @@ internal static class ServeFlags
             },
             variable,
             defaultValue);
+
+    private static string Count(long count) => count.ToString(CultureInfo.InvariantCulture);
+
+    // As ServeSettings reads sizes: whole MiB or KiB when the size is one, else bytes.
+    private static string Size(long bytes) => bytes switch
+    {
+        _ when bytes % (1024 * 1024) == 0 => Count(bytes / (1024 * 1024)) + "MiB",
+        _ when bytes % 1024 == 0 => Count(bytes / 1024) + "KiB",
+        _ => Count(bytes),
+    };
 }
