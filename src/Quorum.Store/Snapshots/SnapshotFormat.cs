@@ -23,15 +23,13 @@ namespace Quorum.Store.Snapshots;
 /// end        4 bytes  "QEND"
 /// checksum   uint64 LE XxHash64 of every byte before it
 /// </code>
-/// Version 1 ("QRMSNAP1") had no leases and no history; it still reads, as a state whose history
-/// starts after its index. A reader refuses a file whose magic, counts, order, end marker, length
+/// Only this version is read: no data directory of an earlier one was ever released. A reader refuses a file whose magic, counts, order, end marker, length
 /// or checksum is off: a damaged snapshot is never served.
 /// </remarks>
 internal static class SnapshotFormat
 {
     private const int MaxFieldLength = 256 * 1024 * 1024;
     private static readonly byte[] Magic = "QRMSNAP2"u8.ToArray();
-    private static readonly byte[] MagicVersion1 = "QRMSNAP1"u8.ToArray();
     private static readonly byte[] EndMarker = "QEND"u8.ToArray();
 
     /// <summary>Writes a state.</summary>
@@ -95,8 +93,7 @@ internal static class SnapshotFormat
         {
             Span<byte> magic = stackalloc byte[Magic.Length];
             reader.ReadExactly(magic);
-            var version1 = magic.SequenceEqual(MagicVersion1);
-            if (!version1 && !magic.SequenceEqual(Magic))
+            if (!magic.SequenceEqual(Magic))
                 throw new InvalidDataException("not a Quorum snapshot (bad magic number)");
 
             var index = reader.ReadInt64();
@@ -122,28 +119,15 @@ internal static class SnapshotFormat
                 if (key.Length < keyLength)
                     key = new byte[keyLength];
                 reader.ReadExactly(key.AsSpan(0, keyLength));
-                KeyWithPayload entry;
-                KeyRecord record;
-                if (version1)
-                {
-                    entry = KeyWithPayload.Allocate(keyLength, ReadLength(reader), out var keyBytes, out var value);
-                    entries.Add(entry);
-                    key.AsSpan(0, keyLength).CopyTo(keyBytes);
-                    reader.ReadExactly(value);
-                    record = new KeyRecord(ReadCount(reader));
-                }
-                else
-                {
-                    var revision = ReadCount(reader);
-                    KeyLease? lease = (revision & 1) == 1 ? new KeyLease(ReadCount(reader), ReadCount(reader)) : null;
-                    var leaseLength = lease is null ? 0 : KeyLease.EncodedLength;
-                    entry = KeyWithPayload.Allocate(keyLength, leaseLength + ReadLength(reader), out var keyBytes, out var payload);
-                    entries.Add(entry);
-                    key.AsSpan(0, keyLength).CopyTo(keyBytes);
-                    lease?.WriteTo(payload);
-                    reader.ReadExactly(payload[leaseLength..]);
-                    record = new KeyRecord(revision >> 1, lease is not null);
-                }
+                var revision = ReadCount(reader);
+                KeyLease? lease = (revision & 1) == 1 ? new KeyLease(ReadCount(reader), ReadCount(reader)) : null;
+                var leaseLength = lease is null ? 0 : KeyLease.EncodedLength;
+                var entry = KeyWithPayload.Allocate(keyLength, leaseLength + ReadLength(reader), out var keyBytes, out var payload);
+                entries.Add(entry);
+                key.AsSpan(0, keyLength).CopyTo(keyBytes);
+                lease?.WriteTo(payload);
+                reader.ReadExactly(payload[leaseLength..]);
+                var record = new KeyRecord(revision >> 1, lease is not null);
 
                 if (entries.Count > 1 && SortedKeyMap<KeyRecord>.Compare(entries[^2].Key, entry.Key) >= 0)
                     throw new InvalidDataException("keys are out of order");
@@ -151,7 +135,7 @@ internal static class SnapshotFormat
                 records.Add(record);
             }
 
-            var history = version1 ? WatchHistory.StartingAt(index + 1) : ReadHistory(reader, index);
+            var history = ReadHistory(reader, index);
 
             Span<byte> endMarker = stackalloc byte[EndMarker.Length];
             reader.ReadExactly(endMarker);

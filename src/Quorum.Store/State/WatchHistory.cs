@@ -56,11 +56,6 @@ internal sealed class WatchHistory
         return history.WithLimits(Empty.MaxChanges, Empty.MaxBytes);
     }
 
-    /// <summary>Creates an empty history whose first available revision is <paramref name="firstRevision"/>, for a state restored without history.</summary>
-    /// <param name="firstRevision">The oldest revision a watch can start from.</param>
-    /// <returns>The history.</returns>
-    public static WatchHistory StartingAt(long firstRevision) => Create([], firstRevision);
-
     /// <summary>Returns this history with other limits, dropping the oldest batches that no longer fit.</summary>
     /// <param name="maxChanges">The most changes kept.</param>
     /// <param name="maxBytes">The most bytes kept.</param>
