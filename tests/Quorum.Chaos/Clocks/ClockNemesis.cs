@@ -68,38 +68,46 @@ internal sealed class ClockNemesis(ChaosCluster cluster, Random random)
         evidence.Saw($"offset {from:+0;-0;0}s -> {offsetSeconds:+0;-0;0}s");
 
         // A node that the other nemesis has killed or paused cannot show its clock until it is back;
-        // the offset file outlives a restart, so the step is seen once the node answers again.
-        double? measured = null;
+        // the offset file outlives a restart, so the step is seen once the node answers again. The
+        // step failed only if the node kept answering with the old time for 5 s on end.
+        double? last = null;
         var stepped = DateTime.UtcNow;
-        var downUntil = stepped + DownTimeout;
-        DateTime? answering = null;
-        while (DateTime.UtcNow < (answering is { } since ? since + SeenTimeout : downUntil))
+        DateTime? answeringSince = null;
+        var wasDown = false;
+        while (DateTime.UtcNow < stepped + DownTimeout)
         {
-            measured = await MeasureOffsetAsync(node, token);
-            if (measured is { } seconds)
+            var measured = await MeasureOffsetAsync(node, token);
+            if (measured is not { } seconds)
             {
-                if (answering is null && DateTime.UtcNow - stepped > TimeSpan.FromSeconds(1))
-                    evidence.Saw("it answers again after being down or paused");
-
-                answering ??= DateTime.UtcNow;
+                answeringSince = null;
+                wasDown = true;
+            }
+            else
+            {
+                last = seconds;
+                answeringSince ??= DateTime.UtcNow;
                 if (Matches(seconds, offsetSeconds))
                 {
+                    if (wasDown)
+                        evidence.Saw("it answers again after being down or paused");
                     evidence.Saw($"its Date header is {seconds:+0.0;-0.0}s from the host's clock");
                     return evidence.ToRecord();
+                }
+
+                if (DateTime.UtcNow - answeringSince >= SeenTimeout)
+                {
+                    evidence.Missed($"its Date header still {seconds:+0.0;-0.0}s from the host's clock after {SeenTimeout.TotalSeconds:0}s of answers");
+                    return evidence.ToRecord() with { InjectionFailed = true };
                 }
             }
 
             await Task.Delay(100, token);
         }
 
-        if (answering is null)
-        {
-            evidence.Missed($"no answer to show its clock for {DownTimeout.TotalSeconds:0}s (the node was down or paused)");
-            return evidence.ToRecord();
-        }
-
-        evidence.Missed($"its Date header still {measured:+0.0;-0.0}s from the host's clock {SeenTimeout.TotalSeconds:0}s after it answered");
-        return evidence.ToRecord() with { InjectionFailed = true };
+        evidence.Missed(last is null
+            ? $"no answer to show its clock for {DownTimeout.TotalSeconds:0}s (the node was down or paused)"
+            : $"the node was down or paused for most of {DownTimeout.TotalSeconds:0}s; when it answered, its Date header was {last:+0.0;-0.0}s from the host's clock");
+        return evidence.ToRecord();
     }
 
     /// <summary>Reads how far the node's wall clock is from the host's, by the <c>Date</c> header of its answer.</summary>
