@@ -2,6 +2,9 @@ using System.Net;
 using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
+using Polly;
+using Polly.Retry;
+using Polly.Timeout;
 
 namespace Quorum.Client;
 
@@ -27,81 +30,95 @@ public sealed partial class QuorumClient
         // delivered (a revision's events can span a broken connection).
         var from = fromRevision;
         var delivered = 0;
-        var failingSince = (DateTime?)null;
-        var backoff = TimeSpan.FromMilliseconds(100);
         while (true)
         {
-            var query = "watch?prefix=" + Uri.EscapeDataString(prefix ?? string.Empty) + (from is { } f ? "&from=" + f.ToString(System.Globalization.CultureInfo.InvariantCulture) : string.Empty);
-            HttpResponseMessage? response = null;
-            try
+            using (var response = await OpenWatchAsync(prefix, from, token))
             {
-                response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Get, query), token, HttpCompletionOption.ResponseHeadersRead, timeout: false);
-            }
-            catch (HttpRequestException e) when (!token.IsCancellationRequested)
-            {
-                failingSince ??= DateTime.UtcNow;
-                if (DateTime.UtcNow - failingSince > GiveUpAfter)
-                    throw new QuorumClientException(HttpStatusCode.ServiceUnavailable, $"No member could serve the watch for {GiveUpAfter.TotalSeconds:0}s: {e.Message}");
-            }
-
-            if (response is not null)
-            {
-                using (response)
+                var skip = delivered;
+                await using var stream = new WatchStream(await response.Content.ReadAsStreamAsync(token), token);
+                while (await stream.NextAsync() is { } item)
                 {
-                    if (response.StatusCode == HttpStatusCode.ServiceUnavailable)
-                        failingSince ??= DateTime.UtcNow;
-                    else if (!response.IsSuccessStatusCode)
-                        throw await ErrorAsync(response, token);
-
-                    if (response.IsSuccessStatusCode)
+                    switch (item)
                     {
-                        failingSince = null;
-                        backoff = TimeSpan.FromMilliseconds(100);
-                        var skip = delivered;
-                        await using var stream = new WatchStream(await response.Content.ReadAsStreamAsync(token), token);
-                        while (await stream.NextAsync() is { } item)
-                        {
-                            switch (item)
+                        case WatchStartBody start:
+                            from ??= start.Revision;
+                            break;
+                        case WatchCutOffBody cutOff:
+                            from = cutOff.Revision;
+                            delivered = 0;
+                            skip = 0;
+                            break;
+                        case WatchEvent change when change.Revision == from && skip > 0:
+                            skip--;
+                            break;
+                        case WatchEvent change:
+                            if (change.Revision == from)
                             {
-                                case WatchStartBody start:
-                                    from ??= start.Revision;
-                                    break;
-                                case WatchCutOffBody cutOff:
-                                    from = cutOff.Revision;
-                                    delivered = 0;
-                                    skip = 0;
-                                    break;
-                                case WatchEvent change when change.Revision == from && skip > 0:
-                                    skip--;
-                                    break;
-                                case WatchEvent change:
-                                    if (change.Revision == from)
-                                    {
-                                        delivered++;
-                                    }
-                                    else
-                                    {
-                                        from = change.Revision;
-                                        delivered = 1;
-                                    }
-
-                                    yield return change;
-                                    break;
+                                delivered++;
                             }
-                        }
+                            else
+                            {
+                                from = change.Revision;
+                                delivered = 1;
+                            }
+
+                            yield return change;
+                            break;
                     }
                 }
             }
 
-            if (failingSince is { } since && DateTime.UtcNow - since > GiveUpAfter)
-                throw new QuorumClientException(HttpStatusCode.ServiceUnavailable, $"No member could serve the watch for {GiveUpAfter.TotalSeconds:0}s.");
-
-            // The stream ended (the member stopped or cut the watch off) or failed: resume on the next member.
+            // The stream ended (the member stopped, or cut the watch off): resume on the next member.
             MoveOn(Volatile.Read(ref current));
-            await Task.Delay(backoff, token);
-            backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, LongestBackoff.Ticks));
         }
     }
+
+    // Opens the stream on whichever member serves it. Members that cannot be reached or have no
+    // leader are tried in turn, waiting 100 ms, 200 ms ... up to 1 s between rounds, for 30 s in
+    // all; any other refusal (410 above all) is the answer.
+    private async Task<HttpResponseMessage> OpenWatchAsync(string prefix, long? from, CancellationToken token)
+    {
+        var query = "watch?prefix=" + Uri.EscapeDataString(prefix ?? string.Empty) + (from is { } f ? "&from=" + f.ToString(System.Globalization.CultureInfo.InvariantCulture) : string.Empty);
+        try
+        {
+            return await watchOpening.ExecuteAsync(
+                async attempt =>
+                {
+                    var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Get, query), attempt, HttpCompletionOption.ResponseHeadersRead, timeout: false);
+                    if (response.IsSuccessStatusCode || response.StatusCode == HttpStatusCode.ServiceUnavailable)
+                        return response;
+
+                    using (response)
+                        throw await ErrorAsync(response, attempt);
+                },
+                token);
+        }
+        catch (TimeoutRejectedException e)
+        {
+            throw new QuorumClientException(HttpStatusCode.ServiceUnavailable, $"No member could serve the watch for {GiveUpAfter.TotalSeconds:0}s: {e.InnerException?.Message ?? "no leader, or unreachable"}.");
+        }
+    }
+
+    private ResiliencePipeline<HttpResponseMessage> CreateWatchOpeningPipeline() => new ResiliencePipelineBuilder<HttpResponseMessage>()
+        .AddTimeout(GiveUpAfter)
+        .AddRetry(new RetryStrategyOptions<HttpResponseMessage>
+        {
+            ShouldHandle = new PredicateBuilder<HttpResponseMessage>()
+                .Handle<HttpRequestException>()
+                .HandleResult(static response => response.StatusCode == HttpStatusCode.ServiceUnavailable),
+            MaxRetryAttempts = int.MaxValue,
+            BackoffType = DelayBackoffType.Exponential,
+            Delay = TimeSpan.FromMilliseconds(100),
+            MaxDelay = LongestBackoff,
+            UseJitter = false,
+            OnRetry = args =>
+            {
+                args.Outcome.Result?.Dispose();
+                MoveOn(Volatile.Read(ref current));
+                return default;
+            },
+        })
+        .Build();
 
     /// <summary>
     /// Reads the watch's server-sent events with the BCL's <see cref="SseParser"/>: the start event,

@@ -27,6 +27,7 @@ public sealed partial class QuorumClient : IDisposable
 
     private readonly Uri[] endpoints;
     private readonly ResiliencePipeline<HttpResponseMessage> retry;
+    private readonly ResiliencePipeline<HttpResponseMessage> watchOpening;
     private int current;
 
     /// <summary>Initializes a new instance of the <see cref="QuorumClient"/> class for one member's base URL.</summary>
@@ -59,6 +60,7 @@ public sealed partial class QuorumClient : IDisposable
         if (this.endpoints.Length == 0)
             throw new ArgumentException("Give at least one endpoint.", nameof(endpoints));
         retry = CreateRetryPipeline();
+        watchOpening = CreateWatchOpeningPipeline();
     }
 
     /// <summary>Gets the member the next request goes to first.</summary>

@@ -16,6 +16,9 @@ public sealed class OneNodeServer : IAsyncLifetime
     private readonly string directory = Path.Combine(Path.GetTempPath(), "quorum-server-tests-" + Guid.NewGuid().ToString("N"));
     private NodeClient? nodeClient;
 
+    /// <summary>How many recent changes the node keeps for watchers.</summary>
+    public const int WatchHistoryChanges = 50;
+
     /// <summary>Gets the store under the server.</summary>
     public QuorumStore Store { get; private set; } = null!;
 
@@ -35,6 +38,9 @@ public sealed class OneNodeServer : IAsyncLifetime
             NodeId = "solo",
             RaftEndPoint = new IPEndPoint(IPAddress.Loopback, Ports.Next()),
             HttpAddress = $"http://127.0.0.1:{httpPort}",
+
+            // Small, so that a test can push a revision out of the watch history.
+            WatchHistoryChanges = WatchHistoryChanges,
         };
 
         nodeClient = new NodeClient("solo");

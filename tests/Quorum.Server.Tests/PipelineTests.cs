@@ -44,4 +44,25 @@ public sealed class PipelineTests(OneNodeServer node) : IClassFixture<OneNodeSer
             ],
             lines);
     }
+
+    [Fact]
+    public async Task The_client_gives_up_at_once_on_a_watch_older_than_the_history_and_says_where_to_start()
+    {
+        for (var i = 0; i <= OneNodeServer.WatchHistoryChanges; i++)
+            await node.Http.PutAsync("/key/churn", new StringContent(i.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+
+        using var client = new Quorum.Client.QuorumClient(node.Http.BaseAddress!);
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        var refused = await Assert.ThrowsAsync<Quorum.Client.QuorumClientException>(async () =>
+        {
+            await foreach (var change in client.WatchAsync("churn", fromRevision: 1))
+                Assert.Fail($"no change should come, got revision {change.Revision}");
+        });
+
+        Assert.Equal(System.Net.HttpStatusCode.Gone, refused.StatusCode);
+        Assert.True(refused.Revision > 1, $"the oldest revision to start from, got {refused.Revision}");
+
+        // Refused for good, not retried like an unreachable member (which would take 30 s).
+        Assert.True(started.Elapsed < TimeSpan.FromSeconds(5), $"took {started.Elapsed}");
+    }
 }
