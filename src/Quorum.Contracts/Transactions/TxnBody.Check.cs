@@ -83,10 +83,15 @@ public sealed partial record TxnBody
             return TxnOperation.Put(key, Base64(put.Value, $"{where}.put.value"), ttl);
         }
 
-        var (body, kind) = operation.Delete is { } delete ? (delete, "delete") : (operation.Get!, "get");
-        RefuseUnknown(body.Unknown, $"{where}.{kind}");
-        var operationKey = CheckKey(body.Key, $"{where}.{kind}");
-        return kind == "delete" ? TxnOperation.Delete(operationKey) : TxnOperation.Get(operationKey);
+        return operation.Delete is { } delete
+            ? TxnOperation.Delete(CheckKeyOnly(delete, $"{where}.delete"))
+            : TxnOperation.Get(CheckKeyOnly(operation.Get!, $"{where}.get"));
+    }
+
+    private static string CheckKeyOnly(TxnKeyBody body, string where)
+    {
+        RefuseUnknown(body.Unknown, where);
+        return CheckKey(body.Key, where);
     }
 
     private static void RefuseUnknown(Dictionary<string, System.Text.Json.JsonElement>? unknown, string where)
