@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Quorum vs etcd, side by side on this machine, with one load generator and one workload.
 #
-#   bench/compare-etcd.sh [--rounds N] [--duration 10s] [--warmup 5s] [--out FILE]
+#   bench/compare-etcd.sh [--rounds N] [--duration 10s] [--warmup 5s] [--cells "put 64,get 64"] [--out FILE]
 #
 # Installs etcd-server/etcd-client from Debian if missing, builds Quorum and the load generator
 # (Release), then for every cell runs Quorum and etcd alternately, N rounds (Quorum, etcd, Quorum,
 # etcd, ... to cancel drift), each on a fresh 3-node cluster on loopback; the two are never running
 # at once. Prints a table of the medians and the ratios, and writes every run's JSON to FILE.
+# Host noise is part of every result: each run records the steal time during it, and an idle probe
+# before it (the share of the CPUs busy while nothing of ours runs, taken over 2 s). Compare ratios
+# only from runs whose noise figures are alike.
 # Cleans up its clusters and data on exit, also on Ctrl-C.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,12 +25,14 @@ while [ $# -gt 0 ]; do
     --duration) duration=$2; shift 2 ;;
     --warmup) warmup=$2; shift 2 ;;
     --out) out=$2; shift 2 ;;
-    *) echo "usage: $0 [--rounds N] [--duration 10s] [--warmup 5s] [--out FILE]" >&2; exit 2 ;;
+    --cells) IFS=, read -r -a only <<< "$2"; shift 2 ;;
+    *) echo "usage: $0 [--rounds N] [--duration 10s] [--warmup 5s] [--cells \"put 64,get 64\"] [--out FILE]" >&2; exit 2 ;;
   esac
 done
 
 # The cells: workload and clients.
 cells=("put 1" "put 64" "get 1" "get 64" "get-stale 64" "mixed 64")
+[ -n "${only+x}" ] && cells=("${only[@]}")
 
 if ! command -v etcd >/dev/null 2>&1 || ! command -v etcdctl >/dev/null 2>&1; then
   echo "installing etcd-server and etcd-client from Debian..." >&2
@@ -52,16 +57,37 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+# /proc/stat's first line as "busy steal total" jiffies; busy leaves out idle, iowait and steal.
+cpu_ticks() {
+  awk '/^cpu /{ busy=$2+$3+$4+$7+$8; print busy, $9, busy+$5+$6+$9 }' /proc/stat
+}
+# Percent of the CPUs that went to $1 ("busy" or "steal") between two cpu_ticks readings.
+cpu_share() {
+  local b1 s1 t1 b2 s2 t2
+  read -r b1 s1 t1 <<< "$2"; read -r b2 s2 t2 <<< "$3"
+  if [ "$1" = busy ]; then awk -v a="$b1" -v b="$b2" -v t="$((t2 - t1))" 'BEGIN{ printf "%.1f", t ? 100*(b-a)/t : 0 }'
+  else awk -v a="$s1" -v b="$s2" -v t="$((t2 - t1))" 'BEGIN{ printf "%.1f", t ? 100*(b-a)/t : 0 }'; fi
+}
+idle_probe() { # busy share of the host over 2 s while nothing of ours runs
+  local before after
+  before=$(cpu_ticks); sleep 2; after=$(cpu_ticks)
+  cpu_share busy "$before" "$after"
+}
+
 failed=0
 run_cell() { # target workload clients : one measured run; a run that fails is reported and not counted
+  local idle before after out status=0
+  idle=$(idle_probe)
   "start_$1"
-  local out status=0
+  before=$(cpu_ticks)
   out=$($bench --target "$1" --endpoints "$endpoints" --workload "$2" --clients "$3" \
     --duration "$duration" --warmup "$warmup" --no-progress --json) || status=$?
+  after=$(cpu_ticks)
   stop_cluster
   if [ "$status" -eq 0 ]; then
-    printf '%s\n' "$(printf '%s' "$out" | tr -d '\n')" >> "$results"
-    echo "  $1 $2 x$3: $(tail -1 "$results" | grep -o '"throughput": [0-9.]*')" >&2
+    local steal; steal=$(cpu_share steal "$before" "$after")
+    printf '%s\n' "$(printf '%s' "$out" | tr -d '\n' | sed "s/}\$/, \"idleProbeBusyPct\": $idle, \"stealPct\": $steal}/")" >> "$results"
+    echo "  $1 $2 x$3: $(tail -1 "$results" | grep -o '"throughput": [0-9.]*') (idle probe $idle% busy, steal $steal%)" >&2
   else
     failed=$((failed + 1))
     echo "  $1 $2 x$3: FAILED (exit $status), not counted" >&2
@@ -97,5 +123,10 @@ for workload, clients in seen:
     qt, et = med([r["throughput"] for r in q]), med([r["throughput"] for r in e])
     print(f"| {workload} | {clients} | {qt:,.0f} | {et:,.0f} | {qt/et:.2f}x | {med([r['p50Ms'] for r in q]):.2f} / {med([r['p99Ms'] for r in q]):.2f} | {med([r['p50Ms'] for r in e]):.2f} / {med([r['p99Ms'] for r in e]):.2f} |")
 errors = sum(r["errors"] for r in rows)
+probe = [r["idleProbeBusyPct"] for r in rows if "idleProbeBusyPct" in r]
+steal = [r["stealPct"] for r in rows if "stealPct" in r]
+if probe:
+    print(f"\nhost noise: idle probe (CPUs busy before a run, nothing of ours running) median {med(probe):.1f}%, max {max(probe):.1f}%;"
+          f" steal during runs median {med(steal):.1f}%, max {max(steal):.1f}%")
 print(f"\n{len(rows)} runs, {errors} errors in all" + (f"; {sys.argv[3]} runs failed and are not counted" if sys.argv[3] != "0" else ""))
 PY
