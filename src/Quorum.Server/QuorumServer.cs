@@ -2,6 +2,7 @@ using Quorum.Server.Forwarding;
 using Quorum.Server.Http;
 using Quorum.Server.Membership;
 using Quorum.Server.Routes;
+using Quorum.Server.Tls;
 using Quorum.Store;
 
 namespace Quorum.Server;
@@ -31,11 +32,12 @@ public static class QuorumServer
         {
             kestrel.AddServerHeader = false;
             kestrel.Limits.MaxRequestBodySize = Math.Max(store.Options.MaxValueBytes, RequestBody.MaxJsonBytes);
-            kestrel.Listen(options.HttpEndPoint);
+            kestrel.Listen(options.HttpEndPoint, listen => options.Tls?.UseHttps(listen));
         });
         builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = options.ShutdownTimeout);
         builder.Services.AddSingleton(store);
         builder.Services.AddSingleton(client);
+        builder.Services.AddSingleton(new PeerPolicy(options.Tls?.IsPeerTls == true));
         builder.Services.AddHostedService(services => new MemberRegistration(
             store,
             client,

@@ -14,6 +14,9 @@ public sealed class ServerOptions
     /// <summary>Gets the base URLs of running members to join through, for a node with an empty data directory.</summary>
     public IReadOnlyList<string> JoinUrls { get; init; } = [];
 
+    /// <summary>Gets the node's TLS (HTTPS for the API, and which callers are peers), or <see langword="null"/> for plain HTTP.</summary>
+    public Tls.NodeTls? Tls { get; init; }
+
     /// <summary>Gets how long a stopping server waits for in-flight requests.</summary>
     public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(15);
 }

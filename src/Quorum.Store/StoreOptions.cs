@@ -6,7 +6,7 @@ namespace Quorum.Store;
 /// <summary>
 /// How to open a store: where its data lives, how it is reached, and its limits. Immutable once built.
 /// </summary>
-public sealed class StoreOptions
+public sealed record StoreOptions
 {
     /// <summary>Gets the options as they are when nothing is set: the one place the defaults are written down (<c>quorum serve</c>'s help shows them from here).</summary>
     public static StoreOptions Defaults { get; } = new();
@@ -166,6 +166,12 @@ public sealed class StoreOptions
         get => watcherBufferChanges;
         init => watcherBufferChanges = value >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(value), "The watcher buffer must hold at least 1 change.");
     }
+
+    /// <summary>
+    /// Gets the Raft transport's mutual TLS: the certificate this node presents and how it checks its
+    /// peers'; <see langword="null"/> for a plain transport.
+    /// </summary>
+    public DotNext.Net.Security.SslOptions? PeerTls { get; init; }
 
     /// <summary>
     /// Gets a value indicating that linearizable reads skip the read barrier and answer from local

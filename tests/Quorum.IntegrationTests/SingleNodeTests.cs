@@ -241,7 +241,7 @@ public sealed class SingleNodeTests(ITestOutputHelper output)
     [Theory]
     [InlineData(new[] { "serve", "--no-such-flag", "1" }, 2, "Unrecognized command or argument '--no-such-flag'")]
     [InlineData(new[] { "serve", "--http-port" }, 2, "Required argument missing for option: '--http-port'")]
-    [InlineData(new[] { "serve", "--help" }, 0, "--http-port <value>           HTTP API port [env: PORT] [default: 8080]")]
+    [InlineData(new[] { "serve", "--help" }, 0, "--http-port <value>             HTTP API port [env: PORT] [default: 8080]")]
     [InlineData(new[] { "frobnicate" }, 2, "Unrecognized command or argument 'frobnicate'")]
     [InlineData(new[] { "serve", "--http-port", "http" }, 1, "not a port number")]
     [InlineData(new[] { "serve", "--http-port", "1", "--http-port", "http" }, 1, "--http-port 'http' is not a port number")]

@@ -18,7 +18,8 @@ public sealed class NodeClient : ILeaderClient, IDisposable
 
     /// <summary>Initializes a new instance of the <see cref="NodeClient"/> class.</summary>
     /// <param name="selfId">This node's ID, sent in <see cref="ForwardedHeader"/>.</param>
-    public NodeClient(string selfId)
+    /// <param name="tls">The certificate this node presents to others and the CAs it trusts them by; <see langword="null"/> for the system's defaults.</param>
+    public NodeClient(string selfId, System.Net.Security.SslClientAuthenticationOptions? tls = null)
     {
         this.selfId = selfId;
         client = new HttpClient(new SocketsHttpHandler
@@ -28,6 +29,7 @@ public sealed class NodeClient : ILeaderClient, IDisposable
             ConnectTimeout = TimeSpan.FromSeconds(2),
             PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
             MaxConnectionsPerServer = 256,
+            SslOptions = tls ?? new(),
         })
         {
             Timeout = Timeout.InfiniteTimeSpan,

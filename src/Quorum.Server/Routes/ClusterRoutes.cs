@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Quorum.Server.Forwarding;
 using Quorum.Server.Http;
+using Quorum.Server.Tls;
 using Quorum.Store;
 
 namespace Quorum.Server.Routes;
@@ -19,7 +20,7 @@ internal static class ClusterRoutes
         app.MapPost("/raft/add", AddAsync).RequireLeader(MembershipForwardTimeout);
         app.MapPost("/raft/remove", RemoveAsync).RequireLeader(MembershipForwardTimeout);
         app.MapGet("/raft/members", Members);
-        app.MapGet("/raft/read-index", ReadIndexAsync);
+        app.MapGet("/raft/read-index", ReadIndexAsync).RequirePeer();
         app.MapGet("/status", Status);
     }
 

@@ -200,6 +200,7 @@ internal sealed partial class RaftNode : IAsyncDisposable
             RequestTimeout = TimeSpan.FromMilliseconds(Math.Max(2_000, lowerElectionTimeout * 4)),
             ConnectTimeout = TimeSpan.FromMilliseconds(lowerElectionTimeout),
             LoggerFactory = loggerFactory,
+            SslOptions = options.PeerTls,
         };
 
         var cluster = new RaftCluster(transport) { AuditTrail = log };

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Quorum.Logging;
 using Quorum.Server;
 using Quorum.Server.Forwarding;
+using Quorum.Server.Tls;
 using Quorum.Store;
 
 namespace Quorum.Serve;
@@ -44,7 +45,19 @@ internal static partial class ServeCommand
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
 
-        using var client = new NodeClient(nodeId);
+        NodeTls tls;
+        try
+        {
+            tls = NodeTls.Load(settings.Tls, loggerFactory);
+        }
+        catch (TlsFileException e)
+        {
+            throw new ConfigurationException(e.Message);
+        }
+
+        using var disposeTls = tls;
+        storeOptions = storeOptions with { PeerTls = tls.RaftOptions() };
+        using var client = new NodeClient(nodeId, tls.NodeClientOptions());
         QuorumStore store;
         try
         {
@@ -61,7 +74,7 @@ internal static partial class ServeCommand
 
         await using (store)
         {
-            var app = QuorumServer.Build(store, client, new ServerOptions { HttpEndPoint = settings.HttpEndPoint, JoinUrls = settings.JoinUrls }, loggerFactory);
+            var app = QuorumServer.Build(store, client, new ServerOptions { HttpEndPoint = settings.HttpEndPoint, JoinUrls = settings.JoinUrls, Tls = tls }, loggerFactory);
             await using (app)
             {
                 try

@@ -80,10 +80,32 @@ internal static class ServeFlags
     /// <summary>The lowest level logged.</summary>
     public static readonly ServeFlag LogLevel = Flag("--log-level", "LOG_LEVEL", "info", "debug, info, warning or error");
 
+    /// <summary>The HTTP API's PEM certificate.</summary>
+    public static readonly ServeFlag CertFile = Flag("--cert-file", "CERT_FILE", null, "PEM certificate for the HTTP API; with --key-file the API speaks HTTPS only", shownDefault: "none: plain HTTP");
+
+    /// <summary>Its PEM private key.</summary>
+    public static readonly ServeFlag KeyFile = Flag("--key-file", "KEY_FILE", null, "PEM private key of --cert-file", shownDefault: "none");
+
+    /// <summary>The CA bundle client certificates must chain to.</summary>
+    public static readonly ServeFlag TrustedCaFile = Flag("--trusted-ca-file", "TRUSTED_CA_FILE", null, "PEM CA bundle that client certificates must chain to", shownDefault: "none");
+
+    /// <summary>Whether the API refuses handshakes without a client certificate.</summary>
+    public static readonly ServeFlag ClientCertAuth = Flag("--client-cert-auth", "CLIENT_CERT_AUTH", "false", "true: the HTTP API refuses a TLS handshake without a client certificate from --trusted-ca-file");
+
+    /// <summary>The certificate this node presents to its peers.</summary>
+    public static readonly ServeFlag PeerCertFile = Flag("--peer-cert-file", "PEER_CERT_FILE", null, "PEM certificate this node presents to its peers (Raft transport and node-to-node HTTP)", shownDefault: "none: no peer TLS");
+
+    /// <summary>Its PEM private key.</summary>
+    public static readonly ServeFlag PeerKeyFile = Flag("--peer-key-file", "PEER_KEY_FILE", null, "PEM private key of --peer-cert-file", shownDefault: "none");
+
+    /// <summary>The CA bundle peers must chain to.</summary>
+    public static readonly ServeFlag PeerTrustedCaFile = Flag("--peer-trusted-ca-file", "PEER_TRUSTED_CA_FILE", null, "PEM CA bundle peers must chain to: both ends of every Raft connection and node-to-node request authenticate each other", shownDefault: "none");
+
     /// <summary>Gets every flag, in the order help lists them.</summary>
     public static IReadOnlyList<ServeFlag> All { get; } =
     [
         HttpPort, DataDir, RaftAddress, RaftPort, Join, HttpAddress, NodeId, AdvertiseRaft, AdvertiseHttp,
+        CertFile, KeyFile, TrustedCaFile, ClientCertAuth, PeerCertFile, PeerKeyFile, PeerTrustedCaFile,
         SnapshotInterval, SnapshotLogSize, MaxValueSize, ElectionTimeout, GroupCommitWait, WatchHistory, WatchHistorySize, LogLevel,
     ];
 

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net;
 using Microsoft.Extensions.Logging;
 using Quorum.Contracts;
+using Quorum.Server.Tls;
 using Quorum.Store;
 
 namespace Quorum.Serve;
@@ -38,6 +39,9 @@ internal sealed class ServeSettings
     /// <summary>Gets the lowest level logged.</summary>
     public required LogLevel LogLevel { get; init; }
 
+    /// <summary>Gets the node's TLS files; none set means plain HTTP and a plain Raft transport.</summary>
+    public required TlsOptions Tls { get; init; }
+
     /// <summary>Reads the settings from the parsed command line, and from the environment for flags not given.</summary>
     /// <param name="result">The parsed command line of <c>serve</c>.</param>
     /// <param name="environment">Reads an environment variable.</param>
@@ -68,6 +72,8 @@ internal sealed class ServeSettings
         if (advertiseRaft is null && (raftAddress.Equals(IPAddress.Any) || raftAddress.Equals(IPAddress.IPv6Any)))
             throw new ConfigurationException($"{Source(ServeFlags.RaftAddress)} binds every interface; set --advertise-raft (ADVERTISE_RAFT) to the address other nodes should dial.");
 
+        var tls = ReadTls(Get, Source);
+        var scheme = tls.IsHttps ? "https" : "http";
         var advertiseHttp = Get(ServeFlags.AdvertiseHttp);
         if (advertiseHttp is null && (httpAddress.Equals(IPAddress.Any) || httpAddress.Equals(IPAddress.IPv6Any)))
             throw new ConfigurationException($"{Source(ServeFlags.HttpAddress)} binds every interface; set --advertise-http (ADVERTISE_HTTP) to the URL other nodes and clients should use.");
@@ -88,7 +94,7 @@ internal sealed class ServeSettings
                 NodeId = nodeId,
                 RaftEndPoint = raftEndPoint,
                 AdvertisedRaftAddress = advertiseRaft ?? FormatEndPoint(raftEndPoint),
-                HttpAddress = advertiseHttp ?? $"http://{FormatEndPoint(httpEndPoint)}",
+                HttpAddress = advertiseHttp ?? $"{scheme}://{FormatEndPoint(httpEndPoint)}",
                 JoinExistingCluster = Get(ServeFlags.Join) is not null,
                 SnapshotInterval = ParseCount(GetOrDefault(ServeFlags.SnapshotInterval), Source(ServeFlags.SnapshotInterval)),
                 SnapshotLogBytes = ParseSize(GetOrDefault(ServeFlags.SnapshotLogSize), Source(ServeFlags.SnapshotLogSize), MaxSnapshotLogSize),
@@ -105,8 +111,9 @@ internal sealed class ServeSettings
             {
                 Store = store,
                 HttpEndPoint = httpEndPoint,
-                JoinUrls = ParseJoinUrls(Get(ServeFlags.Join), Source(ServeFlags.Join)),
+                JoinUrls = ParseJoinUrls(Get(ServeFlags.Join), Source(ServeFlags.Join), scheme),
                 LogLevel = ParseLogLevel(GetOrDefault(ServeFlags.LogLevel), Source(ServeFlags.LogLevel)),
+                Tls = tls,
             };
         }
         catch (ArgumentException e)
@@ -173,7 +180,44 @@ internal sealed class ServeSettings
         _ => throw new ConfigurationException($"{source} '{text}' is not a log level (debug, info, warning, error)."),
     };
 
-    private static string[] ParseJoinUrls(string? text, string source)
+    private static TlsOptions ReadTls(Func<ServeFlag, string?> get, Func<ServeFlag, string> source)
+    {
+        var clientCertAuth = get(ServeFlags.ClientCertAuth) switch
+        {
+            null => false,
+            var text when bool.TryParse(text, out var value) => value,
+            var text => throw new ConfigurationException($"{source(ServeFlags.ClientCertAuth)} '{text}' is not true or false."),
+        };
+        var tls = new TlsOptions
+        {
+            CertFile = get(ServeFlags.CertFile),
+            KeyFile = get(ServeFlags.KeyFile),
+            TrustedCaFile = get(ServeFlags.TrustedCaFile),
+            ClientCertAuth = clientCertAuth,
+            PeerCertFile = get(ServeFlags.PeerCertFile),
+            PeerKeyFile = get(ServeFlags.PeerKeyFile),
+            PeerTrustedCaFile = get(ServeFlags.PeerTrustedCaFile),
+        };
+
+        if ((tls.CertFile is null) != (tls.KeyFile is null))
+            throw new ConfigurationException("--cert-file and --key-file (CERT_FILE, KEY_FILE) go together: give both for HTTPS, or neither.");
+        if (tls.ClientCertAuth && tls.TrustedCaFile is null)
+            throw new ConfigurationException($"{source(ServeFlags.ClientCertAuth)} needs --trusted-ca-file (TRUSTED_CA_FILE): the CA client certificates must chain to.");
+        if (tls.TrustedCaFile is not null && !tls.IsHttps)
+            throw new ConfigurationException($"{source(ServeFlags.TrustedCaFile)} needs --cert-file and --key-file: client certificates are checked only over HTTPS.");
+
+        var peerFlags = new[] { tls.PeerCertFile, tls.PeerKeyFile, tls.PeerTrustedCaFile }.Count(static f => f is not null);
+        if (peerFlags is not (0 or 3))
+            throw new ConfigurationException("Peer TLS needs all three of --peer-cert-file, --peer-key-file and --peer-trusted-ca-file (PEER_CERT_FILE, PEER_KEY_FILE, PEER_TRUSTED_CA_FILE), or none.");
+
+        // Nodes reach each other's HTTP API on the one API port, so proving a peer there takes TLS.
+        if (peerFlags == 3 && !tls.IsHttps)
+            throw new ConfigurationException("Peer TLS needs --cert-file and --key-file as well: node-to-node requests go to the HTTPS API port (the API may use the peer certificate files).");
+
+        return tls;
+    }
+
+    private static string[] ParseJoinUrls(string? text, string source, string scheme)
     {
         if (text is null)
             return [];
@@ -181,7 +225,7 @@ internal sealed class ServeSettings
         var urls = new List<string>();
         foreach (var part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
-            var candidate = part.Contains("://", StringComparison.Ordinal) ? part : "http://" + part;
+            var candidate = part.Contains("://", StringComparison.Ordinal) ? part : $"{scheme}://{part}";
             if (!Uri.TryCreate(candidate, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
                 throw new ConfigurationException($"{source}: '{part}' is not an HTTP URL of a running member (e.g. http://127.0.0.1:8080).");
 

@@ -8,9 +8,14 @@ internal sealed class QuorumNode : IAsyncDisposable
     private readonly List<string> earlierOutput = [];
     private QuorumProgram? program;
 
-    public QuorumNode(string id, string dataDirectory)
+    /// <summary>Initializes a new instance of the <see cref="QuorumNode"/> class.</summary>
+    /// <param name="id">The node ID.</param>
+    /// <param name="dataDirectory">Its data directory.</param>
+    /// <param name="tls">How the test's clients speak HTTPS to it; <see langword="null"/> for plain HTTP.</param>
+    public QuorumNode(string id, string dataDirectory, ClientTls? tls = null)
     {
         Id = id;
+        Tls = tls;
         DataDirectory = dataDirectory;
         HttpPort = Ports.Next();
         RaftPort = Ports.Next();
@@ -25,7 +30,10 @@ internal sealed class QuorumNode : IAsyncDisposable
 
     public int RaftPort { get; }
 
-    public string HttpUrl => $"http://127.0.0.1:{HttpPort}";
+    /// <summary>Gets how the test's clients speak HTTPS to this node, or <see langword="null"/> for plain HTTP.</summary>
+    public ClientTls? Tls { get; }
+
+    public string HttpUrl => $"{(Tls is null ? "http" : "https")}://127.0.0.1:{HttpPort}";
 
     public string RaftAddress => $"127.0.0.1:{RaftPort}";
 
@@ -114,7 +122,7 @@ internal sealed class QuorumNode : IAsyncDisposable
 
     private (HttpClient Http, QuorumClient Client) CreateClients()
     {
-        var http = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { BaseAddress = new Uri(HttpUrl), Timeout = TimeSpan.FromSeconds(30) };
+        var http = new HttpClient(Tls?.CreateHandler() ?? new SocketsHttpHandler { UseProxy = false }) { BaseAddress = new Uri(HttpUrl), Timeout = TimeSpan.FromSeconds(30) };
         return (http, new QuorumClient(http));
     }
 }

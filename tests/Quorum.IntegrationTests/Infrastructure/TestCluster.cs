@@ -15,11 +15,13 @@ internal sealed class TestCluster : IAsyncDisposable
     private readonly string root;
     private readonly List<QuorumNode> nodes = [];
     private readonly string[] extraArgs;
+    private readonly ClientTls? tls;
 
-    private TestCluster(ITestOutputHelper output, string[] extraArgs)
+    private TestCluster(ITestOutputHelper output, string[] extraArgs, ClientTls? tls)
     {
         this.output = output;
         this.extraArgs = extraArgs;
+        this.tls = tls;
         root = Path.Combine(Path.GetTempPath(), "quorum-it-" + Guid.NewGuid().ToString("N")[..10]);
         Directory.CreateDirectory(root);
     }
@@ -29,9 +31,13 @@ internal sealed class TestCluster : IAsyncDisposable
     public QuorumNode this[int index] => nodes[index];
 
     /// <summary>Starts a cluster of <paramref name="size"/> nodes and waits until every node knows every member and a leader.</summary>
-    public static async Task<TestCluster> StartAsync(int size, ITestOutputHelper output, params string[] extraArgs)
+    public static Task<TestCluster> StartAsync(int size, ITestOutputHelper output, params string[] extraArgs)
+        => StartAsync(size, output, null, extraArgs);
+
+    /// <summary>Starts a cluster of <paramref name="size"/> nodes whose API the test's clients reach as <paramref name="tls"/> says, and waits until it converges.</summary>
+    public static async Task<TestCluster> StartAsync(int size, ITestOutputHelper output, ClientTls? tls, params string[] extraArgs)
     {
-        var cluster = new TestCluster(output, extraArgs);
+        var cluster = new TestCluster(output, extraArgs, tls);
         try
         {
             var first = cluster.CreateNode();
@@ -54,7 +60,7 @@ internal sealed class TestCluster : IAsyncDisposable
     public QuorumNode CreateNode()
     {
         var id = $"n{nodes.Count + 1}";
-        var node = new QuorumNode(id, Path.Combine(root, id));
+        var node = new QuorumNode(id, Path.Combine(root, id), tls);
         nodes.Add(node);
         return node;
     }
