@@ -124,13 +124,13 @@ public sealed class WatchTests
         var watch = hub.Subscribe(ReadOnlyMemory<byte>.Empty, bufferLimit: 100);
         watch.Start(3, [], 2);
 
-        var snapshot = StoreState.Create(SortedKeyMap<KeyRecord>.Empty, [], WatchHistory.Create([Batch(2, "k"), Batch(4, "k"), Batch(6, "k")], 1), 6, 1);
+        var snapshot = StoreState.Create(SortedKeyMap<KeyRecord>.Empty, [], Auth.AuthState.Empty, WatchHistory.Create([Batch(2, "k"), Batch(4, "k"), Batch(6, "k")], 1), 6, 1);
         hub.CatchUp(snapshot);
         hub.Publish(Batch(6, "k")); // replayed after the restore: not sent twice
         hub.Publish(Batch(7, "k"));
         Assert.Equal([4L, 6L, 7L], (await ReadAsync(watch, 3)).Select(b => b.Revision));
 
-        var compacted = StoreState.Create(SortedKeyMap<KeyRecord>.Empty, [], WatchHistory.Create([Batch(20, "k")], 15), 20, 1);
+        var compacted = StoreState.Create(SortedKeyMap<KeyRecord>.Empty, [], Auth.AuthState.Empty, WatchHistory.Create([Batch(20, "k")], 15), 20, 1);
         hub.CatchUp(compacted);
         var cutOff = await Assert.ThrowsAsync<WatchCutOffException>(async () => await ReadAsync(watch, 1));
         Assert.Equal(8, cutOff.ResumeRevision);

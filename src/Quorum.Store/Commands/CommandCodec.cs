@@ -13,7 +13,7 @@ namespace Quorum.Store.Commands;
 /// (group commit). A plain put or delete keeps its original short kind; one with a precondition
 /// or a lease takes a longer kind, so logs written before those existed still read.
 /// </remarks>
-internal static class CommandCodec
+internal static partial class CommandCodec
 {
     private const byte FormatVersion = 1;
 
@@ -27,6 +27,11 @@ internal static class CommandCodec
         Txn = 6,
         SetMember = 16,
         RemoveMember = 17,
+        PutUser = 32,
+        DeleteUser = 33,
+        PutRole = 34,
+        DeleteRole = 35,
+        SetAuthEnabled = 36,
     }
 
     /// <summary>Encodes a batch of commands as one log entry payload.</summary>
@@ -83,7 +88,9 @@ internal static class CommandCodec
                     WriteString(writer, removeMember.Id);
                     break;
                 default:
-                    throw new ArgumentException($"Unknown command type {command.GetType().Name}.", nameof(commands));
+                    if (!TryWriteAuth(writer, command))
+                        throw new ArgumentException($"Unknown command type {command.GetType().Name}.", nameof(commands));
+                    break;
             }
         }
 
@@ -117,6 +124,7 @@ internal static class CommandCodec
                 Kind.Txn => ReadTxn(ref reader),
                 Kind.SetMember => new SetMemberCommand(new MemberInfo(ReadString(ref reader), ReadString(ref reader), ReadString(ref reader))),
                 Kind.RemoveMember => new RemoveMemberCommand(ReadString(ref reader)),
+                Kind.PutUser or Kind.DeleteUser or Kind.PutRole or Kind.DeleteRole or Kind.SetAuthEnabled => ReadAuth((Kind)kind, ref reader),
                 _ => throw new InvalidDataException($"Unknown command kind {kind} in log entry."),
             });
         }

@@ -8,7 +8,7 @@ namespace Quorum.Store.Commands;
 /// </summary>
 /// <param name="maxValueBytes">The largest value a write may carry.</param>
 /// <param name="time">The clock whose wall time a lease records (for the record only; see <see cref="KeyLease"/>).</param>
-internal sealed class CommandFactory(int maxValueBytes, TimeProvider time)
+internal sealed partial class CommandFactory(int maxValueBytes, TimeProvider time)
 {
     /// <summary>The longest key, in bytes.</summary>
     public const int MaxKeyBytes = 1024;

@@ -5,8 +5,15 @@ namespace Quorum.Store.Commands;
 /// <param name="Applied">Whether the command's precondition held; a command whose precondition failed changed nothing.</param>
 /// <param name="CurrentRevision">When the precondition failed, the key's revision then (0: absent).</param>
 /// <param name="Txn">What a transaction did.</param>
-internal readonly record struct CommandOutcome(long Revision, bool Applied = true, long CurrentRevision = 0, TxnResult? Txn = null)
+/// <param name="Refusal">Why an auth command changed nothing.</param>
+internal readonly record struct CommandOutcome(long Revision, bool Applied = true, long CurrentRevision = 0, TxnResult? Txn = null, AuthRefusal Refusal = AuthRefusal.None)
 {
+    /// <summary>The outcome of an auth command the state refused.</summary>
+    /// <param name="revision">The entry's index.</param>
+    /// <param name="refusal">Why.</param>
+    /// <returns>The outcome.</returns>
+    public static CommandOutcome Refused(long revision, AuthRefusal refusal) => new(revision, false, Refusal: refusal);
+
     /// <summary>The outcome of a command whose precondition failed.</summary>
     /// <param name="revision">The entry's index.</param>
     /// <param name="currentRevision">The key's revision then.</param>

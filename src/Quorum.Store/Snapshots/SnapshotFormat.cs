@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using Quorum.Store.Auth;
 using Quorum.Store.Commands;
 using Quorum.Store.Native;
 using Quorum.Store.State;
@@ -10,7 +11,7 @@ namespace Quorum.Store.Snapshots;
 /// </summary>
 /// <remarks>
 /// <code>
-/// magic      8 bytes  "QRMSNAP2"
+/// magic      8 bytes  "QRMSNAP3" ("QRMSNAP2": the same without the auth section)
 /// index      int64 LE  log index the snapshot reflects
 /// term       int64 LE  term of that entry
 /// members    varint count, then per member: id, raft address, http address (varint length + UTF-8)
@@ -20,16 +21,19 @@ namespace Quorum.Store.Snapshots;
 /// history    first available revision (varint), varint count of batches, then per batch:
 ///            revision (varint), varint count of changes, per change: kind (0 put, 1 delete), key,
 ///            and for a put the value
+/// auth       see SnapshotFormat.Auth.cs: whether auth is on, the token key, users, roles
 /// end        4 bytes  "QEND"
 /// checksum   uint64 LE XxHash64 of every byte before it
 /// </code>
-/// Only this version is read: no data directory of an earlier one was ever released. A reader refuses a file whose magic, counts, order, end marker, length
+/// Version 3 added users and roles; version 2 (written before them) still reads, with auth off and
+/// nobody defined. A reader refuses a file whose magic, counts, order, end marker, length
 /// or checksum is off: a damaged snapshot is never served.
 /// </remarks>
-internal static class SnapshotFormat
+internal static partial class SnapshotFormat
 {
     private const int MaxFieldLength = 256 * 1024 * 1024;
-    private static readonly byte[] Magic = "QRMSNAP2"u8.ToArray();
+    private static readonly byte[] Magic = "QRMSNAP3"u8.ToArray();
+    private static readonly byte[] MagicWithoutAuth = "QRMSNAP2"u8.ToArray();
     private static readonly byte[] EndMarker = "QEND"u8.ToArray();
 
     /// <summary>Writes a state.</summary>
@@ -72,6 +76,7 @@ internal static class SnapshotFormat
         }
 
         WriteHistory(writer, state.History);
+        WriteAuth(writer, state.Auth);
 
         writer.Write(EndMarker);
         Span<byte> checksum = stackalloc byte[sizeof(ulong)];
@@ -93,7 +98,8 @@ internal static class SnapshotFormat
         {
             Span<byte> magic = stackalloc byte[Magic.Length];
             reader.ReadExactly(magic);
-            if (!magic.SequenceEqual(Magic))
+            var withAuth = magic.SequenceEqual(Magic);
+            if (!withAuth && !magic.SequenceEqual(MagicWithoutAuth))
                 throw new InvalidDataException("not a Quorum snapshot (bad magic number)");
 
             var index = reader.ReadInt64();
@@ -136,6 +142,7 @@ internal static class SnapshotFormat
             }
 
             var history = ReadHistory(reader, index);
+            var auth = withAuth ? ReadAuth(reader) : AuthState.Empty;
 
             Span<byte> endMarker = stackalloc byte[EndMarker.Length];
             reader.ReadExactly(endMarker);
@@ -148,7 +155,7 @@ internal static class SnapshotFormat
             if (!reader.AtEnd())
                 throw new InvalidDataException("unexpected bytes after the checksum");
 
-            var state = StoreState.Create(SortedKeyMap<KeyRecord>.FromSorted(entries, records), members, history, index, term);
+            var state = StoreState.Create(SortedKeyMap<KeyRecord>.FromSorted(entries, records), members, auth, history, index, term);
             complete = true;
             return state;
         }

@@ -1,20 +1,22 @@
 using System.Collections.Immutable;
+using Quorum.Store.Auth;
 using Quorum.Store.Commands;
 using Quorum.Store.Native;
 
 namespace Quorum.Store.State;
 
 /// <summary>
-/// One version of the whole replicated state: every key, the member table, the recent changes for
-/// watchers, and the log position it reflects. Immutable; applying commands yields a new version
+/// One version of the whole replicated state: every key, the member table, users and roles, the
+/// recent changes for watchers, and the log position it reflects. Immutable; applying commands yields a new version
 /// that shares what did not change.
 /// </summary>
 internal sealed class StoreState
 {
-    private StoreState(SortedKeyMap<KeyRecord> keys, ImmutableSortedDictionary<string, MemberInfo> members, WatchHistory history, long index, long term)
+    private StoreState(SortedKeyMap<KeyRecord> keys, ImmutableSortedDictionary<string, MemberInfo> members, AuthState auth, WatchHistory history, long index, long term)
     {
         Keys = keys;
         Members = members;
+        Auth = auth;
         History = history;
         Index = index;
         Term = term;
@@ -24,6 +26,7 @@ internal sealed class StoreState
     public static StoreState Empty { get; } = new(
         SortedKeyMap<KeyRecord>.Empty,
         ImmutableSortedDictionary.Create<string, MemberInfo>(StringComparer.Ordinal),
+        AuthState.Empty,
         WatchHistory.Empty,
         0,
         0);
@@ -38,6 +41,9 @@ internal sealed class StoreState
     /// <summary>Gets the member table, by member ID.</summary>
     public ImmutableSortedDictionary<string, MemberInfo> Members { get; }
 
+    /// <summary>Gets users, roles and whether auth is on.</summary>
+    public AuthState Auth { get; }
+
     /// <summary>Gets the recent changes, for watchers.</summary>
     public WatchHistory History { get; }
 
@@ -50,16 +56,17 @@ internal sealed class StoreState
     /// <summary>Creates a state from its parts, as a snapshot stores them.</summary>
     /// <param name="keys">The keys.</param>
     /// <param name="members">The members.</param>
+    /// <param name="auth">Users and roles.</param>
     /// <param name="history">The recent changes.</param>
     /// <param name="index">The log index.</param>
     /// <param name="term">The log term.</param>
     /// <returns>The state.</returns>
-    public static StoreState Create(SortedKeyMap<KeyRecord> keys, IEnumerable<MemberInfo> members, WatchHistory history, long index, long term)
+    public static StoreState Create(SortedKeyMap<KeyRecord> keys, IEnumerable<MemberInfo> members, AuthState auth, WatchHistory history, long index, long term)
     {
         var table = ImmutableSortedDictionary.CreateRange(
             StringComparer.Ordinal,
             members.Select(static m => KeyValuePair.Create(m.Id, m)));
-        return new(keys, table, history, index, term);
+        return new(keys, table, auth, history, index, term);
     }
 
     /// <summary>Looks a key up.</summary>
@@ -98,14 +105,14 @@ internal sealed class StoreState
     /// <param name="index">The entry's index.</param>
     /// <param name="term">The entry's term.</param>
     /// <returns>The new state.</returns>
-    public StoreState Advance(long index, long term) => new(Keys, Members, History, index, term);
+    public StoreState Advance(long index, long term) => new(Keys, Members, Auth, History, index, term);
 
     /// <summary>Returns this state with other watch history limits.</summary>
     /// <param name="maxChanges">The most changes kept.</param>
     /// <param name="maxBytes">The most bytes kept.</param>
     /// <returns>The state.</returns>
     public StoreState WithHistoryLimits(long maxChanges, long maxBytes)
-        => new(Keys, Members, History.WithLimits(maxChanges, maxBytes), Index, Term);
+        => new(Keys, Members, Auth, History.WithLimits(maxChanges, maxBytes), Index, Term);
 
     /// <summary>Applies the commands of one log entry.</summary>
     /// <param name="commands">The commands, in order.</param>
@@ -140,12 +147,14 @@ internal sealed class StoreState
         private readonly List<KeyChange> changes = [];
         private readonly List<LeaseGrant> grants = [];
         private ImmutableSortedDictionary<string, MemberInfo> members;
+        private AuthState auth;
         private WatchHistory history;
 
         internal Builder(StoreState state, EntryReclaimer? reclaimer)
         {
             keys = state.Keys.ToBuilder(reclaimer);
             members = state.Members;
+            auth = state.Auth;
             history = state.History;
             Index = state.Index;
             Term = state.Term;
@@ -202,7 +211,7 @@ internal sealed class StoreState
 
         /// <summary>Yields the state as it stands; the builder copies a node again before it next changes it.</summary>
         /// <returns>The state.</returns>
-        public StoreState ToImmutable() => new(keys.ToImmutable(), members, history, Index, Term);
+        public StoreState ToImmutable() => new(keys.ToImmutable(), members, auth, history, Index, Term);
 
         private CommandOutcome Apply(Command command, long index)
         {
@@ -234,10 +243,50 @@ internal sealed class StoreState
                     members = members.Remove(removeMember.Id);
                     break;
                 default:
-                    throw new InvalidOperationException($"Unknown command {command.GetType().Name}.");
+                    var refusal = ApplyAuth(command, index);
+                    if (refusal != AuthRefusal.None)
+                        return CommandOutcome.Refused(index, refusal);
+                    break;
             }
 
             return new CommandOutcome(index);
+        }
+
+        private AuthRefusal ApplyAuth(Command command, long index)
+        {
+            switch (command)
+            {
+                case PutUserCommand put:
+                    var existing = auth.UserRecords.GetValueOrDefault(put.Name);
+                    if (existing is null && put.Password is null)
+                        return AuthRefusal.PasswordNeeded;
+
+                    // A new password starts a new generation: tokens issued under the old one end.
+                    auth = auth.WithUser(new UserRecord(put.Name, put.Password ?? existing!.Password, [.. put.Roles], put.Password is null ? existing!.Generation : index));
+                    return AuthRefusal.None;
+                case DeleteUserCommand delete:
+                    if (!auth.UserRecords.ContainsKey(delete.Name))
+                        return AuthRefusal.UnknownUser;
+                    if (auth.Enabled && delete.Name == AuthUser.Root)
+                        return AuthRefusal.RootUserNeeded;
+                    auth = auth.WithoutUser(delete.Name);
+                    return AuthRefusal.None;
+                case PutRoleCommand put:
+                    auth = auth.WithRole(put.Role);
+                    return AuthRefusal.None;
+                case DeleteRoleCommand delete:
+                    if (!auth.Roles.ContainsKey(delete.Name))
+                        return AuthRefusal.UnknownRole;
+                    auth = auth.WithoutRole(delete.Name);
+                    return AuthRefusal.None;
+                case SetAuthEnabledCommand enable:
+                    if (enable.Enabled && !auth.UserRecords.ContainsKey(AuthUser.Root))
+                        return AuthRefusal.NoRootUser;
+                    auth = auth.WithEnabled(enable.Enabled, enable.TokenKey);
+                    return AuthRefusal.None;
+                default:
+                    throw new InvalidOperationException($"Unknown command {command.GetType().Name}.");
+            }
         }
 
         private long RevisionOf(ReadOnlySpan<byte> key) => keys.TryGetValue(key, out var record, out _) ? record.Revision : 0;
