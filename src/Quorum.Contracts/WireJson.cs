@@ -1,6 +1,7 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Quorum.Contracts.Auth;
 using Quorum.Contracts.Transactions;
 
 namespace Quorum.Contracts;
@@ -8,6 +9,13 @@ namespace Quorum.Contracts;
 /// <summary>Source-generated JSON for the contract's bodies, as the server, the client and the CLI read and write them.</summary>
 [JsonSerializable(typeof(TxnBody))]
 [JsonSerializable(typeof(TxnResponse))]
+[JsonSerializable(typeof(UserBody))]
+[JsonSerializable(typeof(UserView))]
+[JsonSerializable(typeof(UserView[]))]
+[JsonSerializable(typeof(RoleBody))]
+[JsonSerializable(typeof(RoleView))]
+[JsonSerializable(typeof(RoleView[]))]
+[JsonSerializable(typeof(TokenAnswer))]
 public sealed partial class WireJson : JsonSerializerContext
 {
     /// <summary>

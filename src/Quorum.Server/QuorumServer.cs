@@ -1,3 +1,4 @@
+using Quorum.Server.Auth;
 using Quorum.Server.Forwarding;
 using Quorum.Server.Http;
 using Quorum.Server.Membership;
@@ -37,6 +38,7 @@ public static class QuorumServer
         builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = options.ShutdownTimeout);
         builder.Services.AddSingleton(store);
         builder.Services.AddSingleton(client);
+        builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(new PeerPolicy(options.Tls?.IsPeerTls == true));
         builder.Services.AddHostedService(services => new MemberRegistration(
             store,
@@ -47,6 +49,7 @@ public static class QuorumServer
         var app = builder.Build();
         app.UseMiddleware<ErrorMappingMiddleware>();
         app.UseRouting();
+        app.UseMiddleware<AuthenticationMiddleware>();
         app.UseMiddleware<LeaderForwardingMiddleware>();
         app.MapHealthRoutes();
         app.MapKeyRoutes();
@@ -54,6 +57,7 @@ public static class QuorumServer
         app.MapWatchRoutes();
         app.MapTxnRoutes();
         app.MapClusterRoutes();
+        app.MapAuthRoutes();
         return app;
     }
 }

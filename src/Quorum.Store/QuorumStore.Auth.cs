@@ -49,6 +49,11 @@ public sealed partial class QuorumStore
     public async Task<WriteResult> DeleteUserAsync(string name, CancellationToken token = default)
     {
         CommandFactory.ValidateName(name, "user");
+        if (Auth.FindUser(name) is null)
+            throw new AuthException($"User '{name}' does not exist.", isUnknown: true);
+        if (Auth.Enabled && name == AuthUser.Root)
+            throw new AuthException("User 'root' cannot be deleted while auth is enabled: disable auth first.");
+
         return Checked(await proposer.ProposeAsync(new DeleteUserCommand(name), token), name);
     }
 
@@ -68,6 +73,9 @@ public sealed partial class QuorumStore
     public async Task<WriteResult> DeleteRoleAsync(string name, CancellationToken token = default)
     {
         CommandFactory.ValidateName(name, "role");
+        if (!Auth.Roles.ContainsKey(name))
+            throw new AuthException($"Role '{name}' does not exist.", isUnknown: true);
+
         return Checked(await proposer.ProposeAsync(new DeleteRoleCommand(name), token), name);
     }
 

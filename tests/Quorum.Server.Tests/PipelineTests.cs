@@ -18,7 +18,12 @@ public sealed class PipelineTests(OneNodeServer node) : IClassFixture<OneNodeSer
             .Select(e => $"{string.Join('|', e.Metadata.GetRequiredMetadata<HttpMethodMetadata>().HttpMethods)} {e.RoutePattern.RawText}")
             .Order(StringComparer.Ordinal);
 
-        Assert.Equal(["DELETE /key/{**key}", "POST /raft/add", "POST /raft/remove", "POST /txn", "POST|PUT /key/{**key}"], leaderOnly);
+        Assert.Equal(
+            [
+                "DELETE /auth/roles/{name}", "DELETE /auth/users/{name}", "DELETE /key/{**key}", "POST /auth/disable", "POST /auth/enable",
+                "POST /raft/add", "POST /raft/remove", "POST /txn", "POST|PUT /key/{**key}", "PUT /auth/roles/{name}", "PUT /auth/users/{name}",
+            ],
+            leaderOnly);
         Assert.Equal(TimeSpan.FromSeconds(75), endpoints.Single(e => e.RoutePattern.RawText == "/raft/add").Metadata.GetRequiredMetadata<LeaderOnly>().ForwardTimeout);
     }
 

@@ -40,6 +40,17 @@ public sealed class RouteStatusTests(OneNodeServer node) : IClassFixture<OneNode
         { "POST", "/raft/add", "{}", null, HttpStatusCode.BadRequest, "ID" },
         { "POST", "/raft/add", "not json", null, HttpStatusCode.BadRequest, "JSON" },
         { "POST", "/raft/remove", "{\"ID\":\"\"}", null, HttpStatusCode.BadRequest, "ID" },
+        { "POST", "/auth/enable", null, null, HttpStatusCode.Conflict, "before user 'root' exists" },
+        { "DELETE", "/auth/users/nobody", null, null, HttpStatusCode.NotFound, "User 'nobody' does not exist" },
+        { "DELETE", "/auth/roles/nothing", null, null, HttpStatusCode.NotFound, "Role 'nothing' does not exist" },
+        { "PUT", "/auth/users/eve", "{}", null, HttpStatusCode.BadRequest, "give a \"password\"" },
+        { "PUT", "/auth/users/eve", "{\"pasword\":\"x\"}", null, HttpStatusCode.BadRequest, "Unknown field \"pasword\"" },
+        { "PUT", "/auth/users/eve", "{\"password\":\"x\",\"roles\":[\"ghost\"]}", null, HttpStatusCode.BadRequest, "Role 'ghost' does not exist" },
+        { "PUT", "/auth/users/bad%20name", "{\"password\":\"x\"}", null, HttpStatusCode.BadRequest, "not a valid user name" },
+        { "PUT", "/auth/users/eve", "{\"password\":\"\"}", null, HttpStatusCode.BadRequest, "must not be empty" },
+        { "PUT", "/auth/roles/r", "{\"permissions\":[{\"prefix\":\"a\",\"access\":\"all\"}]}", null, HttpStatusCode.BadRequest, "\"access\"" },
+        { "PUT", "/auth/roles/r", "{\"permissions\":[{\"access\":\"read\"}]}", null, HttpStatusCode.BadRequest, "\"prefix\"" },
+        { "POST", "/auth/token", null, null, HttpStatusCode.BadRequest, "Authorization: Basic" },
     };
 
     [Theory]
@@ -115,7 +126,8 @@ public sealed class RouteStatusTests(OneNodeServer node) : IClassFixture<OneNode
 
     // Every key with its value and revision: what a refused request must leave as it was.
     private async Task<string> StateAsync()
-        => JsonDocument.Parse(await node.Http.GetStringAsync("/keys")).RootElement.GetProperty("items").GetRawText();
+        => JsonDocument.Parse(await node.Http.GetStringAsync("/keys")).RootElement.GetProperty("items").GetRawText()
+            + await node.Http.GetStringAsync("/auth/users") + await node.Http.GetStringAsync("/auth/roles");
 
     private async Task<long> AppliedIndexAsync()
         => JsonDocument.Parse(await node.Http.GetStringAsync("/status")).RootElement.GetProperty("appliedIndex").GetInt64();

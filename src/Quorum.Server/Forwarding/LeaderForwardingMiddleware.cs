@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http.Features;
+using Quorum.Server.Auth;
 using Quorum.Server.Http;
 using Quorum.Store;
 
@@ -13,8 +14,13 @@ namespace Quorum.Server.Forwarding;
 /// <param name="next">The rest of the pipeline, for requests this node serves itself.</param>
 /// <param name="store">The local store, which knows the leader.</param>
 /// <param name="client">The node-to-node HTTP client.</param>
-internal sealed class LeaderForwardingMiddleware(RequestDelegate next, QuorumStore store, NodeClient client)
+/// <param name="time">The clock a forwarded caller's token expires by.</param>
+internal sealed class LeaderForwardingMiddleware(RequestDelegate next, QuorumStore store, NodeClient client, TimeProvider time)
 {
+    // A forwarded request carries its caller as a token only the cluster can sign, good for this long:
+    // the leader authorizes the caller, never the forwarding node, whatever credentials the caller used.
+    private static readonly TimeSpan ForwardedCallerLifetime = TimeSpan.FromMinutes(2);
+
     private static readonly HashSet<string> HopByHopHeaders = new(StringComparer.OrdinalIgnoreCase)
     {
         "Connection", "Keep-Alive", "Proxy-Connection", "Transfer-Encoding", "Upgrade", "TE", "Trailer", "Host",
@@ -62,6 +68,11 @@ internal sealed class LeaderForwardingMiddleware(RequestDelegate next, QuorumSto
         var target = context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? context.Request.Path + context.Request.QueryString;
         using var request = new HttpRequestMessage(new HttpMethod(context.Request.Method), leader.HttpAddress + target);
         CopyRequest(context.Request, request);
+        if (store.Auth is { Enabled: true } auth && Caller.Of(context) is { } caller && auth.IssueToken(caller, time.GetUtcNow() + ForwardedCallerLifetime) is { } token)
+        {
+            request.Headers.Remove("Authorization");
+            request.Headers.TryAddWithoutValidation("Authorization", "Bearer " + token);
+        }
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
         timeout.CancelAfter(forwardTimeout);

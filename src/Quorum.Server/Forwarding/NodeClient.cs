@@ -36,6 +36,13 @@ public sealed class NodeClient : ILeaderClient, IDisposable
         };
     }
 
+    /// <summary>
+    /// Gets or sets what proves this node to the others when auth is on and no peer certificate does:
+    /// an <c>Authorization</c> value (a node token), or <see langword="null"/> for none. Added to a
+    /// request that carries no credentials of its own.
+    /// </summary>
+    public Func<string?>? NodeAuthorization { get; set; }
+
     /// <summary>Sends a request to another node, marked as forwarded by this one.</summary>
     /// <param name="request">The request.</param>
     /// <param name="token">Cancels the request.</param>
@@ -44,7 +51,7 @@ public sealed class NodeClient : ILeaderClient, IDisposable
     {
         ArgumentNullException.ThrowIfNull(request);
         request.Headers.TryAddWithoutValidation(ForwardedHeader, selfId);
-        return client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, token);
+        return SendUnmarkedAsync(request, token);
     }
 
     /// <summary>Sends a request to another node as an ordinary client would, so it may be forwarded on.</summary>
@@ -52,7 +59,12 @@ public sealed class NodeClient : ILeaderClient, IDisposable
     /// <param name="token">Cancels the request.</param>
     /// <returns>The response, with its body not yet read.</returns>
     public Task<HttpResponseMessage> SendUnmarkedAsync(HttpRequestMessage request, CancellationToken token)
-        => client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, token);
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (request.Headers.Authorization is null && NodeAuthorization?.Invoke() is { } credentials)
+            request.Headers.TryAddWithoutValidation("Authorization", credentials);
+        return client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, token);
+    }
 
     /// <inheritdoc/>
     public async Task<long> GetReadIndexAsync(MemberInfo leader, CancellationToken token)

@@ -65,6 +65,8 @@ internal sealed partial class ErrorMappingMiddleware(RequestDelegate next, ILogg
         WriteOutcomeUnknownException => (StatusCodes.Status504GatewayTimeout, e.Message),
         MembershipException { IsUnknownMember: true } => (StatusCodes.Status404NotFound, e.Message),
         MembershipException => (StatusCodes.Status409Conflict, e.Message),
+        AuthException { IsUnknown: true } => (StatusCodes.Status404NotFound, e.Message),
+        AuthException => (StatusCodes.Status409Conflict, e.Message),
         BadHttpRequestException bad => (bad.StatusCode, bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? "The request body is larger than the limit." : bad.Message),
         ArgumentException argument => (StatusCodes.Status400BadRequest, WithoutParameterName(argument)),
         _ => (StatusCodes.Status500InternalServerError, "Internal error: " + e.Message),

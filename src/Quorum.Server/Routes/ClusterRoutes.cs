@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using Quorum.Server.Auth;
 using Quorum.Server.Forwarding;
 using Quorum.Server.Http;
 using Quorum.Server.Tls;
@@ -17,8 +18,8 @@ internal static class ClusterRoutes
     /// <param name="app">The route builder.</param>
     public static void MapClusterRoutes(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/raft/add", AddAsync).RequireLeader(MembershipForwardTimeout);
-        app.MapPost("/raft/remove", RemoveAsync).RequireLeader(MembershipForwardTimeout);
+        app.MapPost("/raft/add", AddAsync).RequireLeader(MembershipForwardTimeout).RequireRoot();
+        app.MapPost("/raft/remove", RemoveAsync).RequireLeader(MembershipForwardTimeout).RequireRoot();
         app.MapGet("/raft/members", Members);
         app.MapGet("/raft/read-index", ReadIndexAsync).RequirePeer();
         app.MapGet("/status", Status);

@@ -10,9 +10,9 @@ internal static class HealthRoutes
     /// <param name="app">The route builder.</param>
     public static void MapHealthRoutes(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/", (QuorumStore store) => TypedResults.Json(new IdentityResponse("ok", store.Self.Id, store.Leader?.Id), ApiJsonContext.Api.IdentityResponse));
-        app.MapGet("/health", () => TypedResults.Json(new StatusResponse("ok"), ApiJsonContext.Api.StatusResponse));
-        app.MapGet("/ready", Ready);
+        app.MapGet("/", (QuorumStore store) => TypedResults.Json(new IdentityResponse("ok", store.Self.Id, store.Leader?.Id), ApiJsonContext.Api.IdentityResponse)).AllowAnonymous();
+        app.MapGet("/health", () => TypedResults.Json(new StatusResponse("ok"), ApiJsonContext.Api.StatusResponse)).AllowAnonymous();
+        app.MapGet("/ready", Ready).AllowAnonymous();
     }
 
     private static IResult Ready(HttpContext context, QuorumStore store)

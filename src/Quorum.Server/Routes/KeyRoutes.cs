@@ -1,7 +1,9 @@
 using Microsoft.Net.Http.Headers;
+using Quorum.Server.Auth;
 using Quorum.Server.Forwarding;
 using Quorum.Server.Http;
 using Quorum.Store;
+using Quorum.Store.Auth;
 
 namespace Quorum.Server.Routes;
 
@@ -23,6 +25,7 @@ internal static class KeyRoutes
         QueryParameters.RequireOnly(context.Request, "ttl");
         var ttl = QueryParameters.Ttl(context.Request);
         var key = KeyPath.Parse(context);
+        KeyAccess.Require(context, store, key, Access.Write);
         var condition = ConditionalHeaders.Read(context.Request, allowCreateOnly: true);
         var value = await RequestBody.ReadAsync(context, store.Options.MaxValueBytes);
         var result = condition.Kind == PreconditionKind.None && ttl is null
@@ -36,6 +39,7 @@ internal static class KeyRoutes
         QueryParameters.RequireOnly(context.Request, "consistency");
         var consistency = QueryParameters.Consistency(context.Request);
         var key = KeyPath.Parse(context);
+        KeyAccess.Require(context, store, key, Access.Read);
         var stored = await store.GetAsync(key, consistency, context.RequestAborted);
         if (stored is null)
             return ApiResults.Error(StatusCodes.Status404NotFound, $"Key '{KeyPath.Display(key)}' not found.");
@@ -48,6 +52,7 @@ internal static class KeyRoutes
     {
         QueryParameters.RequireOnly(context.Request);
         var key = KeyPath.Parse(context);
+        KeyAccess.Require(context, store, key, Access.Write);
         var condition = ConditionalHeaders.Read(context.Request, allowCreateOnly: false);
         var result = await store.DeleteAsync(key, condition, context.RequestAborted);
         return new WriteAnswer(result.Revision);

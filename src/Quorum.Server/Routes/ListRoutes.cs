@@ -1,7 +1,9 @@
 using System.Text;
 using System.Text.Json;
+using Quorum.Server.Auth;
 using Quorum.Server.Http;
 using Quorum.Store;
+using Quorum.Store.Auth;
 
 namespace Quorum.Server.Routes;
 
@@ -20,6 +22,7 @@ internal static class ListRoutes
         QueryParameters.RequireOnly(context.Request, "prefix", "limit", "after", "consistency");
         var query = context.Request.Query;
         var prefix = Encoding.UTF8.GetBytes(query["prefix"].ToString());
+        KeyAccess.Require(context, store, prefix, Access.Read, isPrefix: true);
         byte[]? after = query.TryGetValue("after", out var afterText) ? Encoding.UTF8.GetBytes(afterText.ToString()) : null;
         var limit = (int)(QueryParameters.Number(context.Request, "limit", 1, QuorumStore.MaxListLimit) ?? DefaultLimit);
         var consistency = QueryParameters.Consistency(context.Request);

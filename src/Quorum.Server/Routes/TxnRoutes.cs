@@ -1,9 +1,11 @@
 using System.Text;
 using System.Text.Json;
 using Quorum.Contracts;
+using Quorum.Server.Auth;
 using Quorum.Server.Forwarding;
 using Quorum.Server.Http;
 using Quorum.Store;
+using Quorum.Store.Auth;
 using Wire = Quorum.Contracts.Transactions;
 
 namespace Quorum.Server.Routes;
@@ -37,6 +39,12 @@ internal static class TxnRoutes
         {
             throw Bad(e.Message);
         }
+
+        // Either branch may run, so every key of both needs its permission.
+        foreach (var compare in request.Compare)
+            KeyAccess.Require(context, store, Encoding.UTF8.GetBytes(compare.Key), Access.Read);
+        foreach (var operation in request.Success.Concat(request.Failure))
+            KeyAccess.Require(context, store, Encoding.UTF8.GetBytes(operation.Key), operation.Type == Wire.TxnOperationType.Get ? Access.Read : Access.Write);
 
         var result = await store.TxnAsync(ToStore(request), context.RequestAborted);
         var answer = new Wire.TxnResponse(

@@ -1,7 +1,9 @@
 using System.Text;
 using Microsoft.AspNetCore.Http.Features;
+using Quorum.Server.Auth;
 using Quorum.Server.Http;
 using Quorum.Store;
+using Quorum.Store.Auth;
 
 namespace Quorum.Server.Routes;
 
@@ -19,6 +21,7 @@ internal static class WatchRoutes
     {
         QueryParameters.RequireOnly(context.Request, "prefix", "from");
         var prefix = Encoding.UTF8.GetBytes(context.Request.Query["prefix"].ToString());
+        KeyAccess.Require(context, store, prefix, Access.Read, isPrefix: true);
         var from = QueryParameters.Number(context.Request, "from", 1, long.MaxValue) ?? ResumeAfterLastEvent(context.Request);
 
         // Refusals (a bad parameter, a revision older than the history) are thrown before the

@@ -7,6 +7,7 @@ using Quorum.Server;
 using Quorum.Server.Forwarding;
 using Quorum.Server.Tls;
 using Quorum.Store;
+using Quorum.Store.Auth;
 
 namespace Quorum.Serve;
 
@@ -74,6 +75,10 @@ internal static partial class ServeCommand
 
         await using (store)
         {
+            // Without peer certificates, a node proves itself to the others with a token signed by the cluster's key.
+            client.NodeAuthorization = () => store.Auth is { Enabled: true } auth && auth.IssueToken(new Identity(nodeId, IsNode: true), DateTimeOffset.UtcNow.AddMinutes(1)) is { } token
+                ? "Bearer " + token
+                : null;
             var app = QuorumServer.Build(store, client, new ServerOptions { HttpEndPoint = settings.HttpEndPoint, JoinUrls = settings.JoinUrls, Tls = tls }, loggerFactory);
             await using (app)
             {
