@@ -1,3 +1,4 @@
+using Quorum.Server.Audit;
 using Quorum.Server.Auth;
 using Quorum.Server.Forwarding;
 using Quorum.Server.Http;
@@ -39,6 +40,10 @@ public static class QuorumServer
         builder.Services.AddSingleton(store);
         builder.Services.AddSingleton(client);
         builder.Services.AddSingleton(TimeProvider.System);
+
+        // Opened now, so a file that cannot be written stops the node at start.
+        var audit = new AuditLog(options.AuditLogPath, loggerFactory);
+        builder.Services.AddSingleton(audit);
         builder.Services.AddSingleton(new PeerPolicy(options.Tls?.IsPeerTls == true));
         builder.Services.AddHostedService(services => new MemberRegistration(
             store,
@@ -47,6 +52,8 @@ public static class QuorumServer
             services.GetRequiredService<ILogger<MemberRegistration>>()));
 
         var app = builder.Build();
+        app.Lifetime.ApplicationStopped.Register(() => audit.DisposeAsync().AsTask().GetAwaiter().GetResult());
+        app.UseMiddleware<AuditMiddleware>();
         app.UseMiddleware<ErrorMappingMiddleware>();
         app.UseRouting();
         app.UseMiddleware<AuthenticationMiddleware>();

@@ -17,6 +17,9 @@ public sealed class ServerOptions
     /// <summary>Gets the node's TLS (HTTPS for the API, and which callers are peers), or <see langword="null"/> for plain HTTP.</summary>
     public Tls.NodeTls? Tls { get; init; }
 
+    /// <summary>Gets the file audit records are appended to as JSON lines, or <see langword="null"/> for the ordinary log.</summary>
+    public string? AuditLogPath { get; init; }
+
     /// <summary>Gets how long a stopping server waits for in-flight requests.</summary>
     public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(15);
 }

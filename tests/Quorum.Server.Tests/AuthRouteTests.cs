@@ -12,7 +12,7 @@ namespace Quorum.Server.Tests;
 public sealed class AuthNodeServer : IAsyncLifetime
 {
     /// <summary>Gets the node.</summary>
-    public OneNodeServer Node { get; } = new();
+    public OneNodeServer Node { get; } = new() { AuditLogPath = Path.Combine(Path.GetTempPath(), $"quorum-audit-{Guid.NewGuid():N}.jsonl") };
 
     /// <summary>Builds an Authorization header value for Basic credentials.</summary>
     public static AuthenticationHeaderValue Basic(string user, string password) => new("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{user}:{password}")));
@@ -40,7 +40,11 @@ public sealed class AuthNodeServer : IAsyncLifetime
     }
 
     /// <inheritdoc/>
-    public Task DisposeAsync() => Node.DisposeAsync();
+    public async Task DisposeAsync()
+    {
+        await Node.DisposeAsync();
+        File.Delete(Node.AuditLogPath!);
+    }
 }
 
 /// <summary>
@@ -198,12 +202,60 @@ public sealed class AuthRouteTests(AuthNodeServer fixture) : IClassFixture<AuthN
     }
 
     [Fact]
+    public async Task Writes_refusals_and_auth_changes_are_audited_with_user_source_status_and_revision()
+    {
+        var marker = Guid.NewGuid().ToString("N")[..8];
+        using (var write = await SendAsync("PUT", $"/key/app/audit-{marker}", "v", AuthNodeServer.Basic("bob", "bob-pw")))
+            Assert.Equal(HttpStatusCode.OK, write.StatusCode);
+        using (await SendAsync("PUT", $"/key/app/audit-{marker}", "v", null))
+        using (await SendAsync("DELETE", $"/key/app/audit-{marker}", null, AuthNodeServer.Basic("alice", "alice-pw")))
+        using (await SendAsync("PUT", $"/auth/roles/audit-{marker}", """{"permissions":[]}""", AuthNodeServer.Basic("root", "root-pw")))
+        using (await SendAsync("GET", $"/key/app/audit-{marker}", null, AuthNodeServer.Basic("bob", "bob-pw")))
+        {
+        }
+
+        var revision = (await fixture.Node.Store.GetAsync(Encoding.UTF8.GetBytes($"app/audit-{marker}")))!.Revision;
+        var records = await AuditRecordsAsync(marker, count: 4);
+
+        Assert.Equal(
+            [
+                ("bob", "PUT", 200, (long?)revision),
+                ("anonymous", "PUT", 401, null),
+                ("alice", "DELETE", 403, null),
+                ("root", "PUT", 200, records[3].GetProperty("revision").GetInt64()),
+            ],
+            records.Select(static r => (r.GetProperty("user").GetString()!, r.GetProperty("method").GetString()!, r.GetProperty("status").GetInt32(), r.GetProperty("revision").ValueKind == JsonValueKind.Null ? null : (long?)r.GetProperty("revision").GetInt64())));
+        Assert.True(records[3].GetProperty("revision").GetInt64() > revision);
+        Assert.All(records, static r => Assert.StartsWith("127.0.0.1:", r.GetProperty("source").GetString(), StringComparison.Ordinal));
+        Assert.All(records, static r => Assert.Equal("solo", r.GetProperty("node").GetString()));
+    }
+
+    [Fact]
     public async Task Root_cannot_be_deleted_while_auth_is_on()
     {
         var before = await StateAsync();
         using var response = await SendAsync("DELETE", "/auth/users/root", null, AuthNodeServer.Basic("root", "root-pw"));
         Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
         Assert.Equal(before, await StateAsync());
+    }
+
+    // The audit records whose route mentions the marker, once there are as many as expected (the log is written in the background).
+    private async Task<JsonElement[]> AuditRecordsAsync(string marker, int count)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (true)
+        {
+            using var file = new FileStream(fixture.Node.AuditLogPath!, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+            var lines = (await new StreamReader(file).ReadToEndAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            var records = lines.Select(static l => JsonDocument.Parse(l).RootElement).Where(r => r.GetProperty("route").GetString()!.Contains(marker, StringComparison.Ordinal)).ToArray();
+            if (records.Length >= count || DateTime.UtcNow > deadline)
+            {
+                Assert.True(records.Length == count, $"expected {count} audit records for {marker}, found {records.Length}:\n{string.Join('\n', lines)}");
+                return records;
+            }
+
+            await Task.Delay(50);
+        }
     }
 
     private async Task<HttpResponseMessage> SendAsync(string method, string path, string? body, AuthenticationHeaderValue? credentials)

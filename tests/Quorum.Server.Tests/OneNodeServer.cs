@@ -19,6 +19,9 @@ public sealed class OneNodeServer : IAsyncLifetime
     /// <summary>How many recent changes the node keeps for watchers.</summary>
     public const int WatchHistoryChanges = 50;
 
+    /// <summary>Gets the file audit records go to, or <see langword="null"/> for the ordinary log.</summary>
+    public string? AuditLogPath { get; init; }
+
     /// <summary>Gets the store under the server.</summary>
     public QuorumStore Store { get; private set; } = null!;
 
@@ -45,7 +48,7 @@ public sealed class OneNodeServer : IAsyncLifetime
 
         nodeClient = new NodeClient("solo");
         Store = await QuorumStore.OpenAsync(options, nodeClient, NullLoggerFactory.Instance, CancellationToken.None);
-        App = QuorumServer.Build(Store, nodeClient, new ServerOptions { HttpEndPoint = new IPEndPoint(IPAddress.Loopback, httpPort) }, NullLoggerFactory.Instance);
+        App = QuorumServer.Build(Store, nodeClient, new ServerOptions { HttpEndPoint = new IPEndPoint(IPAddress.Loopback, httpPort), AuditLogPath = AuditLogPath }, NullLoggerFactory.Instance);
         await App.StartAsync();
         Http = new HttpClient { BaseAddress = new Uri(options.HttpAddress) };
 

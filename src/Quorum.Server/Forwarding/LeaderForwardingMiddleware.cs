@@ -68,6 +68,8 @@ internal sealed class LeaderForwardingMiddleware(RequestDelegate next, QuorumSto
         var target = context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? context.Request.Path + context.Request.QueryString;
         using var request = new HttpRequestMessage(new HttpMethod(context.Request.Method), leader.HttpAddress + target);
         CopyRequest(context.Request, request);
+        if (client.NodeAuthorization?.Invoke() is { } proof)
+            request.Headers.TryAddWithoutValidation(NodeClient.ForwardedProofHeader, proof);
         if (store.Auth is { Enabled: true } auth && Caller.Of(context) is { } caller && auth.IssueToken(caller, time.GetUtcNow() + ForwardedCallerLifetime) is { } token)
         {
             request.Headers.Remove("Authorization");
@@ -114,7 +116,7 @@ internal sealed class LeaderForwardingMiddleware(RequestDelegate next, QuorumSto
 
         foreach (var (name, values) in source.Headers)
         {
-            if (HopByHopHeaders.Contains(name) || name.Equals(NodeClient.ForwardedHeader, StringComparison.OrdinalIgnoreCase))
+            if (HopByHopHeaders.Contains(name) || name.Equals(NodeClient.ForwardedHeader, StringComparison.OrdinalIgnoreCase) || name.Equals(NodeClient.ForwardedProofHeader, StringComparison.OrdinalIgnoreCase))
                 continue;
 
             if (!destination.Headers.TryAddWithoutValidation(name, values.ToArray()) && destination.Content is not null)

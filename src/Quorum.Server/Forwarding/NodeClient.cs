@@ -13,6 +13,9 @@ public sealed class NodeClient : ILeaderClient, IDisposable
     /// <summary>The header a node adds to a request it forwards, naming itself; a node that is not the leader never forwards such a request again.</summary>
     public const string ForwardedHeader = "X-Quorum-Forwarded-By";
 
+    /// <summary>The header a forwarding node proves it is a member with (a node token), when auth is on and no peer certificate does.</summary>
+    public const string ForwardedProofHeader = "X-Quorum-Forwarded-Proof";
+
     private readonly HttpClient client;
     private readonly string selfId;
 

@@ -19,6 +19,7 @@ internal sealed class WriteAnswer(long revision) : IResult
     public Task ExecuteAsync(HttpContext httpContext)
     {
         ArgumentNullException.ThrowIfNull(httpContext);
+        Audit.AuditMiddleware.SetRevision(httpContext, revision);
         var response = httpContext.Response;
         var buffer = response.BodyWriter.GetSpan(Prefix.Length + 21);
         Prefix.CopyTo(buffer);

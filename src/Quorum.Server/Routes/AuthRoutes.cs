@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Quorum.Contracts;
 using Quorum.Contracts.Auth;
+using Quorum.Server.Audit;
 using Quorum.Server.Auth;
 using Quorum.Server.Forwarding;
 using Quorum.Server.Http;
@@ -38,7 +39,7 @@ internal static class AuthRoutes
         QueryParameters.RequireOnly(context.Request);
         var body = await RequestBody.ReadJsonAsync(context, WireJson.Wire.UserBody);
         RefuseUnknown(body.Unknown);
-        await store.PutUserAsync(name, body.Password, body.Roles ?? [], context.RequestAborted);
+        AuditMiddleware.SetRevision(context, (await store.PutUserAsync(name, body.Password, body.Roles ?? [], context.RequestAborted)).Revision);
         return Success();
     }
 
@@ -59,7 +60,7 @@ internal static class AuthRoutes
     private static async Task<IResult> DeleteUserAsync(HttpContext context, QuorumStore store, string name)
     {
         QueryParameters.RequireOnly(context.Request);
-        await store.DeleteUserAsync(name, context.RequestAborted);
+        AuditMiddleware.SetRevision(context, (await store.DeleteUserAsync(name, context.RequestAborted)).Revision);
         return Success();
     }
 
@@ -77,7 +78,7 @@ internal static class AuthRoutes
                 "readwrite" => Access.ReadWrite,
                 _ => throw ApiException.BadRequest($"A permission's \"access\" must be \"read\", \"write\" or \"readwrite\", not '{p.Access}'."),
             })).ToArray();
-        await store.PutRoleAsync(new AuthRole(name, permissions), context.RequestAborted);
+        AuditMiddleware.SetRevision(context, (await store.PutRoleAsync(new AuthRole(name, permissions), context.RequestAborted)).Revision);
         return Success();
     }
 
@@ -98,21 +99,21 @@ internal static class AuthRoutes
     private static async Task<IResult> DeleteRoleAsync(HttpContext context, QuorumStore store, string name)
     {
         QueryParameters.RequireOnly(context.Request);
-        await store.DeleteRoleAsync(name, context.RequestAborted);
+        AuditMiddleware.SetRevision(context, (await store.DeleteRoleAsync(name, context.RequestAborted)).Revision);
         return Success();
     }
 
     private static async Task<IResult> EnableAsync(HttpContext context, QuorumStore store)
     {
         QueryParameters.RequireOnly(context.Request);
-        await store.SetAuthEnabledAsync(true, context.RequestAborted);
+        AuditMiddleware.SetRevision(context, (await store.SetAuthEnabledAsync(true, context.RequestAborted)).Revision);
         return Success();
     }
 
     private static async Task<IResult> DisableAsync(HttpContext context, QuorumStore store)
     {
         QueryParameters.RequireOnly(context.Request);
-        await store.SetAuthEnabledAsync(false, context.RequestAborted);
+        AuditMiddleware.SetRevision(context, (await store.SetAuthEnabledAsync(false, context.RequestAborted)).Revision);
         return Success();
     }
 

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using Quorum.Contracts;
+using Quorum.Server.Audit;
 using Quorum.Server.Auth;
 using Quorum.Server.Forwarding;
 using Quorum.Server.Http;
@@ -47,6 +48,7 @@ internal static class TxnRoutes
             KeyAccess.Require(context, store, Encoding.UTF8.GetBytes(operation.Key), operation.Type == Wire.TxnOperationType.Get ? Access.Read : Access.Write);
 
         var result = await store.TxnAsync(ToStore(request), context.RequestAborted);
+        AuditMiddleware.SetRevision(context, result.Revision);
         var answer = new Wire.TxnResponse(
             result.Succeeded,
             result.Revision,

@@ -79,7 +79,16 @@ internal static partial class ServeCommand
             client.NodeAuthorization = () => store.Auth is { Enabled: true } auth && auth.IssueToken(new Identity(nodeId, IsNode: true), DateTimeOffset.UtcNow.AddMinutes(1)) is { } token
                 ? "Bearer " + token
                 : null;
-            var app = QuorumServer.Build(store, client, new ServerOptions { HttpEndPoint = settings.HttpEndPoint, JoinUrls = settings.JoinUrls, Tls = tls }, loggerFactory);
+            Microsoft.AspNetCore.Builder.WebApplication app;
+            try
+            {
+                app = QuorumServer.Build(store, client, new ServerOptions { HttpEndPoint = settings.HttpEndPoint, JoinUrls = settings.JoinUrls, Tls = tls, AuditLogPath = settings.AuditLogPath }, loggerFactory);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new ConfigurationException($"The audit log {settings.AuditLogPath} cannot be opened for writing: {e.Message}");
+            }
+
             await using (app)
             {
                 try

@@ -101,11 +101,14 @@ internal static class ServeFlags
     /// <summary>The CA bundle peers must chain to.</summary>
     public static readonly ServeFlag PeerTrustedCaFile = Flag("--peer-trusted-ca-file", "PEER_TRUSTED_CA_FILE", null, "PEM CA bundle peers must chain to: both ends of every Raft connection and node-to-node request authenticate each other", shownDefault: "none");
 
+    /// <summary>The audit log file.</summary>
+    public static readonly ServeFlag AuditLog = Flag("--audit-log", "AUDIT_LOG", null, "append audit records (every write, auth change and membership change: user, source, route, status, revision) to this file as JSON lines", shownDefault: "the ordinary log");
+
     /// <summary>Gets every flag, in the order help lists them.</summary>
     public static IReadOnlyList<ServeFlag> All { get; } =
     [
         HttpPort, DataDir, RaftAddress, RaftPort, Join, HttpAddress, NodeId, AdvertiseRaft, AdvertiseHttp,
-        CertFile, KeyFile, TrustedCaFile, ClientCertAuth, PeerCertFile, PeerKeyFile, PeerTrustedCaFile,
+        CertFile, KeyFile, TrustedCaFile, ClientCertAuth, PeerCertFile, PeerKeyFile, PeerTrustedCaFile, AuditLog,
         SnapshotInterval, SnapshotLogSize, MaxValueSize, ElectionTimeout, GroupCommitWait, WatchHistory, WatchHistorySize, LogLevel,
     ];
 

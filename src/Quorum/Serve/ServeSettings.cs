@@ -39,6 +39,9 @@ internal sealed class ServeSettings
     /// <summary>Gets the lowest level logged.</summary>
     public required LogLevel LogLevel { get; init; }
 
+    /// <summary>Gets the file audit records go to, or <see langword="null"/> for the ordinary log.</summary>
+    public string? AuditLogPath { get; init; }
+
     /// <summary>Gets the node's TLS files; none set means plain HTTP and a plain Raft transport.</summary>
     public required TlsOptions Tls { get; init; }
 
@@ -114,6 +117,7 @@ internal sealed class ServeSettings
                 JoinUrls = ParseJoinUrls(Get(ServeFlags.Join), Source(ServeFlags.Join), scheme),
                 LogLevel = ParseLogLevel(GetOrDefault(ServeFlags.LogLevel), Source(ServeFlags.LogLevel)),
                 Tls = tls,
+                AuditLogPath = Get(ServeFlags.AuditLog),
             };
         }
         catch (ArgumentException e)

@@ -1,0 +1,67 @@
+using System.Text.Json;
+using System.Threading.Channels;
+
+namespace Quorum.Server.Audit;
+
+/// <summary>
+/// Where audit records go: JSON lines appended to <c>--audit-log FILE</c>, or the ordinary log
+/// (category <c>Quorum.Audit</c>). A background writer takes them off a queue, so a request never
+/// waits on the file; the file is flushed to the OS after each batch of queued records.
+/// </summary>
+internal sealed partial class AuditLog : IAsyncDisposable
+{
+    private readonly Channel<AuditRecord> queue = Channel.CreateBounded<AuditRecord>(new BoundedChannelOptions(65_536) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+    private readonly FileStream? file;
+    private readonly ILogger logger;
+    private readonly Task writer;
+
+    /// <summary>Initializes a new instance of the <see cref="AuditLog"/> class.</summary>
+    /// <param name="path">The JSON-lines file, or <see langword="null"/> for the ordinary log.</param>
+    /// <param name="loggerFactory">The ordinary log.</param>
+    public AuditLog(string? path, ILoggerFactory loggerFactory)
+    {
+        logger = loggerFactory.CreateLogger("Quorum.Audit");
+        if (path is not null)
+            file = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read, 64 * 1024);
+        writer = Task.Run(WriteAllAsync);
+    }
+
+    /// <summary>Queues a record; waits only when 65,536 records are already waiting.</summary>
+    /// <param name="record">The record.</param>
+    /// <returns>A task that completes when the record is queued.</returns>
+    public ValueTask WriteAsync(AuditRecord record) => queue.Writer.WriteAsync(record);
+
+    /// <inheritdoc/>
+    public async ValueTask DisposeAsync()
+    {
+        queue.Writer.TryComplete();
+        await writer;
+        if (file is not null)
+            await file.DisposeAsync();
+    }
+
+    private async Task WriteAllAsync()
+    {
+        var newline = "\n"u8.ToArray();
+        while (await queue.Reader.WaitToReadAsync())
+        {
+            while (queue.Reader.TryRead(out var record))
+            {
+                if (file is null)
+                {
+                    LogRecord(logger, record.User, record.Source, record.Method, record.Route, record.Status, record.Revision);
+                    continue;
+                }
+
+                await JsonSerializer.SerializeAsync(file, record, AuditJsonContext.Default.AuditRecord);
+                file.Write(newline);
+            }
+
+            if (file is not null)
+                await file.FlushAsync();
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "audit: {User} from {Source} {Method} {Route} -> {Status} revision {Revision}")]
+    private static partial void LogRecord(ILogger logger, string user, string source, string method, string route, int status, long? revision);
+}
