@@ -44,6 +44,14 @@ public sealed partial class QuorumClient : IDisposable
     {
     }
 
+    /// <summary>Initializes a new instance of the <see cref="QuorumClient"/> class for several members, with credentials and TLS settings.</summary>
+    /// <param name="endpoints">The members' HTTP base URLs; any subset of the cluster will do.</param>
+    /// <param name="options">Who the client is (a user and password, or a token) and whom it trusts.</param>
+    public QuorumClient(IEnumerable<Uri> endpoints, QuorumClientOptions options)
+        : this(CreateHttp(options ?? throw new ArgumentNullException(nameof(options))), ownsHttp: true, endpoints)
+    {
+    }
+
     /// <summary>Initializes a new instance of the <see cref="QuorumClient"/> class over an <see cref="HttpClient"/> whose <see cref="HttpClient.BaseAddress"/> is the member.</summary>
     /// <param name="http">The HTTP client.</param>
     public QuorumClient(HttpClient http)
@@ -271,6 +279,16 @@ public sealed partial class QuorumClient : IDisposable
     {
         if (ownsHttp)
             http.Dispose();
+    }
+
+    private static HttpClient CreateHttp(QuorumClientOptions options)
+    {
+        var http = new HttpClient(options.CreateHandler()) { Timeout = Timeout.InfiniteTimeSpan };
+        if (options.Token is { } bearer)
+            http.DefaultRequestHeaders.Authorization = new("Bearer", bearer);
+        else if (options.User is { } user)
+            http.DefaultRequestHeaders.Authorization = new("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{user}:{options.Password}")));
+        return http;
     }
 
     private static string Escape(string text)

@@ -15,7 +15,7 @@ internal static class ClientVerbs
     /// <summary>Creates every verb's command.</summary>
     /// <returns>The commands, in the order help lists them.</returns>
     public static IEnumerable<Command> CreateAll() =>
-        [GetVerb.Create(), PutVerb.Create(), DeleteVerb.Create(), ListVerb.Create(), WatchVerb.Create(), TxnVerb.Create()];
+        [GetVerb.Create(), PutVerb.Create(), DeleteVerb.Create(), ListVerb.Create(), WatchVerb.Create(), TxnVerb.Create(), UserVerb.Create(), RoleVerb.Create(), AuthVerb.Create()];
 
     /// <summary>Creates a verb's command: its arguments, its flags and <c>--endpoints</c>, and an action that runs it.</summary>
     /// <param name="name">The verb, such as <c>get</c>.</param>
@@ -36,6 +36,8 @@ internal static class ClientVerbs
         }
 
         command.Options.Add(ClientEndpoints.Flag);
+        foreach (var option in ClientCredentials.All)
+            command.Options.Add(option);
         command.SetAction((result, _) => RunAsync(name, result, runAsync));
         return command;
     }
@@ -43,6 +45,7 @@ internal static class ClientVerbs
     private static async Task<int> RunAsync(string verb, ParseResult result, Func<ParseResult, ClientSession, CancellationToken, Task<int>> runAsync)
     {
         var endpoints = ClientEndpoints.Read(result, Environment.GetEnvironmentVariable);
+        var options = ClientCredentials.Read(result, Environment.GetEnvironmentVariable);
 
         // The first Ctrl-C (or SIGTERM) cancels the verb, which then ends cleanly; a second one,
         // should something not heed the first, ends the process at once.
@@ -50,7 +53,7 @@ internal static class ClientVerbs
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
 
-        using var client = new QuorumClient(endpoints);
+        using var client = new QuorumClient(endpoints, options);
         await using var console = CliConsole.Open();
         try
         {
