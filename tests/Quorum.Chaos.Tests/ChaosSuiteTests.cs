@@ -91,6 +91,26 @@ public sealed class ChaosSuiteTests(ITestOutputHelper output)
         Assert.False(checks.GetProperty("isolatedLeaderRefusesReadAtOnce").GetBoolean(), "the isolated leader answered from its own state");
     }
 
+    // TLS (HTTPS, peer mTLS) and auth on: every workload request carries credentials and has its
+    // permissions checked, a forwarded write carries its caller as a token, a follower asks the
+    // leader's read index as a peer, and a restarted or re-joining node proves itself by certificate.
+    [RootFact]
+    public async Task With_tls_and_auth_on_faults_stay_linearizable_and_lose_no_acknowledged_write()
+    {
+        var result = await ChaosRunner.RunAsync(output, TimeSpan.FromMinutes(5), "--duration", "45s", "--seed", "7", "--secure", "--faults", "kill,kill-leader,pause-leader,isolate-leader,split,snapshot-crash,rolling-restart");
+
+        Assert.Empty(result.GetProperty("problems").EnumerateArray());
+        Assert.True(result.GetProperty("converged").GetBoolean(), "the cluster converged after healing");
+        Assert.True(result.GetProperty("linearizable").GetBoolean(), "the register history is linearizable");
+        Assert.Equal(0, result.GetProperty("acknowledgedWritesLost").GetInt32());
+        Assert.Equal(0, result.GetProperty("refusedWritesApplied").GetInt32());
+        Assert.True(result.GetProperty("readsChecked").GetInt32() > 1_000, "enough successful reads to mean something");
+        Assert.True(result.GetProperty("acknowledgedWrites").GetInt32() > 200, "enough writes were acknowledged to mean something");
+        var tookEffect = result.GetProperty("faultsTookEffect");
+        foreach (var kind in new[] { "kill-leader", "isolate-leader", "split" })
+            Assert.True(tookEffect.TryGetProperty(kind, out var count) && count.GetInt32() >= 1, $"fault {kind} took effect at least once: {Records(result)}");
+    }
+
     [RootFact]
     public async Task A_clock_step_reaches_the_nodes_wall_clock_and_not_its_leases()
     {

@@ -26,6 +26,22 @@ public sealed class NodeLogScanTests
     }
 
     [Fact]
+    public void A_raft_handshake_the_peer_abandoned_is_not_a_problem_but_a_refused_certificate_is()
+    {
+        const string Handshake = "2026-12-07T01:52:15.234Z ERR [n3] TcpServer: TLS handshake with 127.0.0.1:35858 failed";
+        const string HungUp = "System.IO.IOException: Received an unexpected EOF or 0 bytes from the transport stream.";
+        const string Reset = "System.IO.IOException: Unable to read data from the transport connection: Connection reset by peer.";
+        const string Refused = "System.Security.Authentication.AuthenticationException: The remote certificate was rejected by the provided RemoteCertificateValidationCallback.";
+
+        var (_, errors) = NodeLogScan.Scan(
+        [
+            ("n3", string.Join('\n', Handshake, HungUp, "   at System.Net.Security.SslStream.ReceiveHandshakeFrameAsync()", Handshake, Reset, Handshake, Refused)),
+        ]);
+
+        Assert.Equal(["n3: " + Handshake], errors);
+    }
+
+    [Fact]
     public void A_quiet_log_has_nothing_to_report()
     {
         var (restarts, errors) = NodeLogScan.Scan([("n1", Info + "\n" + Planted + "\n")]);

@@ -36,6 +36,7 @@ internal sealed class ChaosOptions
     private static readonly Option<string> WorkDirOption = new("--work-dir") { Description = "node data, logs and the history (default: a new folder under the temporary directory)", HelpName = "DIR" };
     private static readonly Option<string> ResultOption = new("--result") { Description = "also write the result as JSON", HelpName = "FILE" };
     private static readonly Option<string> QuorumOption = new("--quorum") { Description = "the quorum.dll to run (default: the one built beside this program)", HelpName = "FILE" };
+    private static readonly Option<bool> SecureOption = new("--secure") { Description = "run with TLS (HTTPS and peer mTLS) and auth on: the workloads speak as a user whose role may read and write every key" };
     private static readonly Option<bool> VerboseOption = new("--verbose") { Description = "print the run's log (always kept in <work-dir>/run.log)" };
 
     public int Nodes { get; private init; }
@@ -57,6 +58,9 @@ internal sealed class ChaosOptions
 
     public bool Verbose { get; private init; }
 
+    /// <summary>Gets a value indicating whether nodes run with TLS and auth on.</summary>
+    public bool Secure { get; private init; }
+
     public int SnapshotInterval { get; private init; }
 
     public string WorkDirectory { get; private init; } = string.Empty;
@@ -74,7 +78,7 @@ internal sealed class ChaosOptions
     public static RootCommand CreateCommand() => new("The fault-injection suite: runs a cluster in a private network namespace, injects faults, and checks the history (as root).")
     {
         InsideOption, NodesOption, MinutesOption, DurationOption, SeedOption, ScenarioOption, FaultsOption, PlantedStaleReadsOption,
-        PlantedSkipQuorumRoundOption, ClockSkewOption, SnapshotIntervalOption, WorkDirOption, ResultOption, QuorumOption, VerboseOption,
+        PlantedSkipQuorumRoundOption, ClockSkewOption, SnapshotIntervalOption, WorkDirOption, ResultOption, QuorumOption, VerboseOption, SecureOption,
     };
 
     /// <summary>Reads the options from a parsed command line without errors.</summary>
@@ -96,6 +100,7 @@ internal sealed class ChaosOptions
         ResultPath = result.GetValue(ResultOption) is { } resultPath ? Path.GetFullPath(resultPath) : null,
         QuorumProgram = result.GetValue(QuorumOption) is { } quorum ? Path.GetFullPath(quorum) : FindQuorumProgram(),
         Verbose = result.GetValue(VerboseOption),
+        Secure = result.GetValue(SecureOption),
     };
 
     /// <summary>
@@ -126,6 +131,8 @@ internal sealed class ChaosOptions
             args.Add("--clock-skew");
         if (Verbose)
             args.Add("--verbose");
+        if (Secure)
+            args.Add("--secure");
 
         return args;
     }

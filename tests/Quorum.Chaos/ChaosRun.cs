@@ -38,7 +38,8 @@ internal static partial class ChaosRun
 
         RunLog.Write($"starting {options.Nodes} nodes in {options.WorkDirectory} (seed {options.Seed})");
         var skewClocks = options.ClockSkew || options.Scenario == "clock-proof";
-        await using var cluster = await ChaosCluster.StartAsync(options.Nodes, options.WorkDirectory, program, nodeArgs, environment, skewClocks);
+        using var security = options.Secure ? ChaosSecurity.Create(options.WorkDirectory) : null;
+        await using var cluster = await ChaosCluster.StartAsync(options.Nodes, options.WorkDirectory, program, nodeArgs, environment, skewClocks, security);
         return options.Scenario switch
         {
             "partition-proof" => await PartitionProof.RunAsync(options, cluster, firewall),
@@ -51,7 +52,7 @@ internal static partial class ChaosRun
     {
         var clock = Stopwatch.StartNew();
         var history = new HistoryRecorder();
-        using var operations = new HttpOperations(history);
+        using var operations = new HttpOperations(history, cluster.Security);
         var uniqueWrites = new UniqueWritesWorkload();
         var nemesis = new Nemesis.Nemesis(cluster, firewall, operations, new Random(options.Seed));
         var clockNemesis = options.ClockSkew ? new ClockNemesis(cluster, new Random(options.Seed + 1)) : null;

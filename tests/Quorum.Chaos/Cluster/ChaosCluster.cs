@@ -12,9 +12,16 @@ internal sealed class ChaosCluster : IAsyncDisposable
     // of its uids.
     private const int FirstCandidateUid = 1_900_000_000;
 
-    private ChaosCluster(IReadOnlyList<ChaosNode> nodes) => Nodes = nodes;
+    private ChaosCluster(IReadOnlyList<ChaosNode> nodes, ChaosSecurity? security)
+    {
+        Nodes = nodes;
+        Security = security;
+    }
 
     public IReadOnlyList<ChaosNode> Nodes { get; }
+
+    /// <summary>Gets the run's TLS and users, or <see langword="null"/> for a plain run.</summary>
+    public ChaosSecurity? Security { get; }
 
     /// <summary>Starts <paramref name="size"/> nodes: the first bootstraps, the others join through it.</summary>
     /// <param name="size">How many nodes.</param>
@@ -23,11 +30,13 @@ internal sealed class ChaosCluster : IAsyncDisposable
     /// <param name="nodeArgs">Arguments for every node's <c>serve</c>.</param>
     /// <param name="environment">Environment for every node.</param>
     /// <param name="skewClocks">Whether each node runs on a wall clock of its own (see <see cref="Clocks.NodeClock"/>).</param>
-    public static async Task<ChaosCluster> StartAsync(int size, string workDirectory, string program, IReadOnlyList<string> nodeArgs, IReadOnlyDictionary<string, string> environment, bool skewClocks = false)
+    /// <param name="security">TLS and users, for a run with them on; auth is turned on once the nodes agree.</param>
+    public static async Task<ChaosCluster> StartAsync(int size, string workDirectory, string program, IReadOnlyList<string> nodeArgs, IReadOnlyDictionary<string, string> environment, bool skewClocks = false, ChaosSecurity? security = null)
     {
         var uids = FindUnusedUids(size);
-        var nodes = Enumerable.Range(1, size).Select(i => new ChaosNode(i, uids[i - 1], workDirectory, program, nodeArgs, environment, skewClocks)).ToArray();
-        var cluster = new ChaosCluster(nodes);
+        IReadOnlyList<string> args = [.. nodeArgs, .. security?.NodeArgs ?? []];
+        var nodes = Enumerable.Range(1, size).Select(i => new ChaosNode(i, uids[i - 1], workDirectory, program, args, environment, skewClocks, security)).ToArray();
+        var cluster = new ChaosCluster(nodes, security);
         try
         {
             nodes[0].Start();
@@ -36,6 +45,8 @@ internal sealed class ChaosCluster : IAsyncDisposable
                 node.Start(join: nodes[0].HttpUrl);
 
             await cluster.WaitUntilConvergedAsync(TimeSpan.FromSeconds(90));
+            if (security is not null)
+                await security.EnableAuthAsync(nodes[0].Http, CancellationToken.None);
             return cluster;
         }
         catch

@@ -21,15 +21,17 @@ internal sealed class ChaosNode : IAsyncDisposable
     private readonly string program;
     private readonly IReadOnlyList<string> extraArgs;
     private readonly IReadOnlyDictionary<string, string> environment;
+    private readonly ChaosSecurity? security;
     private readonly StreamWriter log;
     private readonly Lock logGate = new();
     private readonly ConcurrentQueue<string> unexpectedExits = new();
     private readonly ConcurrentDictionary<int, bool> expectedExits = new();
     private Process? process;
 
-    public ChaosNode(int index, int uid, string workDirectory, string program, IReadOnlyList<string> extraArgs, IReadOnlyDictionary<string, string> environment, bool skewClock = false)
+    public ChaosNode(int index, int uid, string workDirectory, string program, IReadOnlyList<string> extraArgs, IReadOnlyDictionary<string, string> environment, bool skewClock = false, ChaosSecurity? security = null)
     {
         Index = index;
+        this.security = security;
         Uid = uid;
         this.program = program;
         this.extraArgs = extraArgs;
@@ -41,7 +43,12 @@ internal sealed class ChaosNode : IAsyncDisposable
         Clock = skewClock ? NodeClock.Create(Home) : null;
         LogPath = Path.Combine(workDirectory, Id + ".log");
         log = new StreamWriter(LogPath, append: true) { AutoFlush = true };
-        Http = new HttpClient(new SocketsHttpHandler { UseProxy = false, ConnectTimeout = TimeSpan.FromSeconds(2) }) { BaseAddress = new Uri(HttpUrl), Timeout = TimeSpan.FromSeconds(5) };
+        var handler = new SocketsHttpHandler { UseProxy = false, ConnectTimeout = TimeSpan.FromSeconds(2) };
+        Http = new HttpClient(security?.Trust(handler) ?? handler) { BaseAddress = new Uri(HttpUrl), Timeout = TimeSpan.FromSeconds(5) };
+
+        // The runner's own checks and membership changes speak as root; while auth is off the header is ignored.
+        if (security is not null)
+            Http.DefaultRequestHeaders.Authorization = ChaosSecurity.Root;
         Client = new QuorumClient(Http);
     }
 
@@ -54,7 +61,7 @@ internal sealed class ChaosNode : IAsyncDisposable
 
     public string Address => $"127.0.0.{Index + 1}";
 
-    public string HttpUrl => $"http://{Address}:{HttpPort}";
+    public string HttpUrl => $"{(security is null ? "http" : "https")}://{Address}:{HttpPort}";
 
     /// <summary>The HTTP port of every node; each node has an address of its own.</summary>
     public const int HttpPort = 8080;

@@ -54,7 +54,8 @@ internal sealed partial class Nemesis
             if (led is not null && await ExpectSuccessorAsync(evidence, node, led, token) is { } successor)
             {
                 probeWrite = await probe.WriteAsync(successor, token);
-                probeReads = await probe.QueueReadsAsync(node, QueuedProbeReads, token);
+                if (operations.SupportsQueuedReads)
+                    probeReads = await probe.QueueReadsAsync(node, QueuedProbeReads, token);
             }
 
             await HoldUntilAsync(pausedUntil, token);

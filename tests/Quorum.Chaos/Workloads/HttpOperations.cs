@@ -13,19 +13,36 @@ namespace Quorum.Chaos.Workloads;
 /// (outcome unknown); a compare-and-set also 412; a read 200, 404 or 503. Anything else, a 500
 /// above all, is a bug the run must fail on, and lands in <see cref="Unexpected"/>.
 /// </summary>
-internal sealed class HttpOperations(HistoryRecorder history) : IDisposable
+internal sealed class HttpOperations : IDisposable
 {
     private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(12);
 
-    private readonly HttpClient http = new(new SocketsHttpHandler
+    private readonly HistoryRecorder history;
+    private readonly HttpClient http;
+
+    /// <summary>Initializes a new instance of the <see cref="HttpOperations"/> class.</summary>
+    /// <param name="history">Where operations are recorded.</param>
+    /// <param name="security">For a run with TLS and auth on: the CA to trust; requests go as the workload user.</param>
+    public HttpOperations(HistoryRecorder history, Cluster.ChaosSecurity? security = null)
     {
-        UseProxy = false,
-        ConnectTimeout = TimeSpan.FromSeconds(2),
-        PooledConnectionLifetime = TimeSpan.FromSeconds(30),
-    })
-    {
-        Timeout = Timeout.InfiniteTimeSpan,
-    };
+        this.history = history;
+        var handler = new SocketsHttpHandler
+        {
+            UseProxy = false,
+            ConnectTimeout = TimeSpan.FromSeconds(2),
+            PooledConnectionLifetime = TimeSpan.FromSeconds(30),
+        };
+        http = new HttpClient(security?.Trust(handler) ?? handler) { Timeout = Timeout.InfiniteTimeSpan };
+        if (security is not null)
+            http.DefaultRequestHeaders.Authorization = Cluster.ChaosSecurity.Workload;
+        SupportsQueuedReads = security is null;
+    }
+
+    /// <summary>
+    /// Gets a value indicating whether reads can be queued at a paused node (<see cref="StartQueuedReadAsync"/>):
+    /// not over TLS, whose handshake needs the node awake.
+    /// </summary>
+    public bool SupportsQueuedReads { get; }
 
     private readonly ConcurrentDictionary<string, int> answers = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<string> unexpected = new();

@@ -146,7 +146,7 @@ internal sealed class LeaseWorkload(ChaosCluster cluster, HttpOperations operati
     // received, so its receipt is a look that saw the key gone.
     private async Task WatchAsync(CancellationToken token)
     {
-        using var client = new QuorumClient(cluster.Nodes.Select(static n => new Uri(n.HttpUrl)));
+        using var client = new QuorumClient(cluster.Nodes.Select(static n => new Uri(n.HttpUrl)), cluster.Security?.WorkloadClient() ?? new QuorumClientOptions());
         while (!token.IsCancellationRequested)
         {
             try

@@ -2,6 +2,7 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 
+// Also compiled into the fault-injection runner (Quorum.Chaos), for its TLS mode.
 namespace Quorum.IntegrationTests.Infrastructure;
 
 /// <summary>
@@ -28,10 +29,11 @@ internal sealed class TestAuthority : IDisposable
 
     public static TestAuthority Create(string name) => new(name);
 
-    /// <summary>Issues a certificate for 127.0.0.1 and localhost, good for both TLS server and client use.</summary>
+    /// <summary>Issues a certificate for 127.0.0.1 (or <paramref name="addresses"/>) and localhost, good for both TLS server and client use.</summary>
     /// <param name="commonName">Its Common Name (for a client certificate, the user it names).</param>
     /// <param name="notAfter">When it expires (default: in a month).</param>
-    public X509Certificate2 Issue(string commonName, DateTimeOffset? notAfter = null)
+    /// <param name="addresses">The IP addresses it names (default: 127.0.0.1).</param>
+    public X509Certificate2 Issue(string commonName, DateTimeOffset? notAfter = null, IReadOnlyList<IPAddress>? addresses = null)
     {
         using var leafKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var request = new CertificateRequest($"CN={commonName}", leafKey, HashAlgorithmName.SHA256);
@@ -39,7 +41,8 @@ internal sealed class TestAuthority : IDisposable
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, true));
         request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1"), new Oid("1.3.6.1.5.5.7.3.2")], false));
         var names = new SubjectAlternativeNameBuilder();
-        names.AddIpAddress(IPAddress.Loopback);
+        foreach (var address in addresses ?? [IPAddress.Loopback])
+            names.AddIpAddress(address);
         names.AddDnsName("localhost");
         request.CertificateExtensions.Add(names.Build());
         var end = notAfter ?? DateTimeOffset.UtcNow.AddMonths(1);
