@@ -1,7 +1,12 @@
 #!/usr/bin/env bash
 # Quorum vs etcd, side by side on this machine, with one load generator and one workload.
 #
-#   bench/compare-etcd.sh [--rounds N] [--duration 10s] [--warmup 5s] [--cells "put 64,get 64"] [--out FILE]
+#   bench/compare-etcd.sh [--rounds N] [--duration 10s] [--warmup 5s] [--cells "put 64,get 64"] [--tls] [--auth] [--out FILE]
+#
+# --tls runs both stores with TLS on client and peer traffic, certificates checked on both ends
+# (etcd: --client-cert-auth and --peer-client-cert-auth; Quorum: --client-cert-auth and peer mTLS).
+# --auth turns auth on in both, with the load generator speaking as a non-root user whose role may
+# read and write the benchmark's keys (etcd: a token from Authenticate; Quorum: Basic, cached).
 #
 # Installs etcd-server/etcd-client from Debian if missing, builds Quorum and the load generator
 # (Release), then for every cell runs Quorum and etcd alternately, N rounds (Quorum, etcd, Quorum,
@@ -26,7 +31,9 @@ while [ $# -gt 0 ]; do
     --warmup) warmup=$2; shift 2 ;;
     --out) out=$2; shift 2 ;;
     --cells) IFS=, read -r -a only <<< "$2"; shift 2 ;;
-    *) echo "usage: $0 [--rounds N] [--duration 10s] [--warmup 5s] [--cells \"put 64,get 64\"] [--out FILE]" >&2; exit 2 ;;
+    --tls) tls=1; shift ;;
+    --auth) auth=1; shift ;;
+    *) echo "usage: $0 [--rounds N] [--duration 10s] [--warmup 5s] [--cells \"put 64,get 64\"] [--tls] [--auth] [--out FILE]" >&2; exit 2 ;;
   esac
 done
 
@@ -80,7 +87,8 @@ run_cell() { # target workload clients : one measured run; a run that fails is r
   idle=$(idle_probe)
   "start_$1"
   before=$(cpu_ticks)
-  out=$($bench --target "$1" --endpoints "$endpoints" --workload "$2" --clients "$3" \
+  # shellcheck disable=SC2046 # the security flags are words on purpose
+  out=$($bench --target "$1" --endpoints "$endpoints" --workload "$2" --clients "$3" $(bench_security_args) \
     --duration "$duration" --warmup "$warmup" --no-progress --json) || status=$?
   after=$(cpu_ticks)
   stop_cluster
@@ -103,11 +111,12 @@ for cell in "${cells[@]}"; do
   done
 done
 
-python3 - "$results" "$rounds" "$failed" <<'PY'
+python3 - "$results" "$rounds" "$failed" "${tls:-0}" "${auth:-0}" <<'PY'
 import json, statistics, sys, platform, os, datetime
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 def med(xs): return statistics.median(xs)
-print(f"# {datetime.date.today()} · {os.cpu_count()} cores · {platform.platform()} · median of {sys.argv[2]} alternating runs per cell")
+mode = " · ".join(m for m, on in (("TLS on both (client and peer, certificates checked on both ends)", sys.argv[4] == "1"), ("auth on both (a non-root user)", sys.argv[5] == "1")) if on) or "plain HTTP, no auth"
+print(f"# {datetime.date.today()} · {os.cpu_count()} cores · {platform.platform()} · median of {sys.argv[2]} alternating runs per cell · {mode}")
 print("| workload | clients | Quorum ops/s | etcd ops/s | ratio | Quorum p50 / p99 ms | etcd p50 / p99 ms |")
 print("|---|---|---|---|---|---|---|")
 seen = []

@@ -17,6 +17,10 @@ internal sealed class BenchOptions
     private static readonly Option<int> KeysOption = Count("--keys", "distinct keys; read workloads write them all first", 10_000);
     private static readonly Option<bool> NoPopulateOption = new("--no-populate") { Description = "read workloads do not write the keys first: they are there already" };
     private static readonly Option<bool> JsonOption = new("--json") { Description = "print the result as JSON instead of a table" };
+    private static readonly Option<string> CaCertOption = new("--cacert") { Description = "PEM CA bundle the servers' certificates chain to (https endpoints)", HelpName = "FILE" };
+    private static readonly Option<string> CertOption = new("--cert") { Description = "PEM client certificate to present (with --key)", HelpName = "FILE" };
+    private static readonly Option<string> KeyOption = new("--key") { Description = "PEM private key of --cert", HelpName = "FILE" };
+    private static readonly Option<string> UserOption = new("--user") { Description = "send requests as this user (Quorum: Basic, verified once per node and then cached; etcd: a token from Authenticate)", HelpName = "NAME:PASSWORD" };
     private static readonly Option<bool> NoProgressOption = new("--no-progress") { Description = "no progress line on stderr" };
 
     public string Target { get; private init; } = "quorum";
@@ -41,12 +45,16 @@ internal sealed class BenchOptions
 
     public bool Populate { get; private init; }
 
+    /// <summary>Gets the TLS files and the user to reach the store with.</summary>
+    public BenchSecurity Security { get; private init; } = new(null, null, null, null, null);
+
     /// <summary>Creates the command line: every flag, its default and its check.</summary>
     /// <returns>The root command; its action is set by the program.</returns>
     public static RootCommand CreateCommand() => new(
         "Load generator for Quorum and etcd. Writes go to the leader (found through the endpoints); reads are spread over all endpoints, client i using endpoint i mod n. The same rule holds for both targets.")
     {
         TargetOption, EndpointsOption, WorkloadOption, ClientsOption, DurationOption, WarmupOption, ValueSizeOption, KeysOption, NoPopulateOption, JsonOption, NoProgressOption,
+        CaCertOption, CertOption, KeyOption, UserOption,
     };
 
     /// <summary>Reads the options from a parsed command line without errors.</summary>
@@ -65,6 +73,12 @@ internal sealed class BenchOptions
         Populate = !result.GetValue(NoPopulateOption),
         Json = result.GetValue(JsonOption),
         Progress = !result.GetValue(NoProgressOption),
+        Security = new BenchSecurity(
+            result.GetValue(CaCertOption),
+            result.GetValue(CertOption),
+            result.GetValue(KeyOption),
+            result.GetValue(UserOption)?.Split(':', 2)[0],
+            result.GetValue(UserOption)?.Split(':', 2) is [_, var password] ? password : null),
     };
 
     private static Option<string> Choice(string name, string description, string defaultValue, params string[] choices)

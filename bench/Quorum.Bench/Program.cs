@@ -27,8 +27,8 @@ static async Task<int> RunAsync(BenchOptions options)
     };
 
     await using IStoreDriver driver = options.Target == "etcd"
-        ? new EtcdDriver(options.Endpoints)
-        : new QuorumDriver(options.Endpoints, options.Clients);
+        ? new EtcdDriver(options.Endpoints, options.Security)
+        : new QuorumDriver(options.Endpoints, options.Clients, options.Security);
     var result = await BenchRunner.RunAsync(options, driver, cancel.Token);
 
     if (options.Json)

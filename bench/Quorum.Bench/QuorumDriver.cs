@@ -4,19 +4,28 @@ using System.Text.Json.Serialization;
 namespace Quorum.Bench;
 
 /// <summary>Drives Quorum over its HTTP API with keep-alive connections.</summary>
-internal sealed class QuorumDriver(IReadOnlyList<string> endpoints, int clients) : IStoreDriver
+internal sealed class QuorumDriver : IStoreDriver
 {
-    private readonly HttpClient http = new(new SocketsHttpHandler
-    {
-        UseProxy = false,
-        MaxConnectionsPerServer = clients + 8,
-        PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5),
-    })
-    {
-        Timeout = TimeSpan.FromSeconds(30),
-    };
+    private readonly IReadOnlyList<string> endpoints;
+    private readonly HttpClient http;
+    private string leader;
 
-    private string leader = endpoints[0];
+    public QuorumDriver(IReadOnlyList<string> endpoints, int clients, BenchSecurity security)
+    {
+        this.endpoints = endpoints;
+        leader = endpoints[0];
+        http = new(security.Configure(new SocketsHttpHandler
+        {
+            UseProxy = false,
+            MaxConnectionsPerServer = clients + 8,
+            PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5),
+        }))
+        {
+            Timeout = TimeSpan.FromSeconds(30),
+        };
+        if (security.User is { } user)
+            http.DefaultRequestHeaders.Authorization = new("Basic", Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"{user}:{security.Password}")));
+    }
 
     public async Task PrepareAsync(CancellationToken token)
     {

@@ -16,6 +16,10 @@ public sealed class CredentialCache
 
     private readonly ConcurrentDictionary<string, long> verified = new(StringComparer.Ordinal);
 
+    // One slow hash per credentials at a time: 64 clients arriving at once with the same password
+    // would otherwise each pay it (about 150 ms of CPU apiece) before the first result is cached.
+    private readonly ConcurrentDictionary<string, object> gates = new(StringComparer.Ordinal);
+
     /// <summary>Checks a user's password against the state, from the cache when this node has verified it before.</summary>
     /// <param name="auth">The current users.</param>
     /// <param name="user">The user's name.</param>
@@ -29,19 +33,39 @@ public sealed class CredentialCache
 
         // The key is a fast hash of the credentials, never the password itself.
         var key = Convert.ToBase64String(SHA256.HashData(Encoding.UTF8.GetBytes(user + "\0" + password)));
-        if (verified.TryGetValue(key, out var generation))
+        if (IsCached(key, record))
+            return new Identity(record.Name);
+
+        var gate = gates.GetOrAdd(key, static _ => new object());
+        try
         {
-            if (generation == record.Generation)
+            lock (gate)
+            {
+                if (IsCached(key, record))
+                    return new Identity(record.Name);
+                if (!record.Password.Verify(password))
+                    return null;
+
+                if (verified.Count >= MaxEntries)
+                    verified.Clear();
+                verified[key] = record.Generation;
                 return new Identity(record.Name);
-            verified.TryRemove(key, out _);
+            }
         }
+        finally
+        {
+            gates.TryRemove(KeyValuePair.Create(key, gate));
+        }
+    }
 
-        if (!record.Password.Verify(password))
-            return null;
+    private bool IsCached(string key, UserRecord record)
+    {
+        if (!verified.TryGetValue(key, out var generation))
+            return false;
+        if (generation == record.Generation)
+            return true;
 
-        if (verified.Count >= MaxEntries)
-            verified.Clear();
-        verified[key] = record.Generation;
-        return new Identity(record.Name);
+        verified.TryRemove(key, out _);
+        return false;
     }
 }
