@@ -61,6 +61,47 @@ public sealed class TlsTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task With_client_cert_auth_and_auth_on_a_certificate_names_its_user()
+    {
+        var (cert, key) = TestAuthority.Write(apiCa.Issue("node"), PathOf("api"));
+        var trusted = apiCa.WriteBundle(PathOf("ca.pem"));
+        var root = new ClientTls([apiCa.Certificate], apiCa.Issue("root"));
+        await using var cluster = await TestCluster.StartAsync(1, output, root, "--cert-file", cert, "--key-file", key, "--trusted-ca-file", trusted, "--client-cert-auth", "true");
+        var node = cluster[0];
+
+        // Set up over root's certificate while auth is off, then turn it on: from then on the
+        // certificate alone, with no Authorization header, makes the caller root.
+        foreach (var (method, path, body) in new[]
+        {
+            ("PUT", "/auth/users/root", """{"password":"root-pw"}"""),
+            ("PUT", "/auth/roles/app", """{"permissions":[{"prefix":"app/","access":"readwrite"}]}"""),
+            ("PUT", "/auth/users/alice", """{"password":"alice-pw","roles":["app"]}"""),
+            ("POST", "/auth/enable", null),
+        })
+        {
+            using var response = await node.Http.SendAsync(new HttpRequestMessage(new HttpMethod(method), path) { Content = body is null ? null : new StringContent(body) });
+            Assert.True(response.IsSuccessStatusCode, $"{method} {path}: {(int)response.StatusCode}");
+        }
+
+        Assert.Equal("""{"name":"root","roles":[]}""", await node.Http.GetStringAsync("/auth/whoami"));
+
+        var alice = new ClientTls([apiCa.Certificate], apiCa.Issue("alice"));
+        using var asAlice = new HttpClient(alice.CreateHandler()) { BaseAddress = new Uri(node.HttpUrl), Timeout = Timeout };
+        Assert.Equal("""{"name":"alice","roles":["app"]}""", await asAlice.GetStringAsync("/auth/whoami"));
+        using (var allowed = await asAlice.PutAsync("/key/app/x", new StringContent("by alice")))
+            Assert.Equal(HttpStatusCode.OK, allowed.StatusCode);
+        using (var forbidden = await asAlice.PutAsync("/key/other", new StringContent("by alice")))
+            Assert.Equal(HttpStatusCode.Forbidden, forbidden.StatusCode);
+
+        // A certificate naming nobody the cluster knows is no one: 401, and nothing written.
+        var stranger = new ClientTls([apiCa.Certificate], apiCa.Issue("mallory"));
+        using var asStranger = new HttpClient(stranger.CreateHandler()) { BaseAddress = new Uri(node.HttpUrl), Timeout = Timeout };
+        using (var refused = await asStranger.PutAsync("/key/app/x", new StringContent("by mallory")))
+            Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+        Assert.Equal("by alice", await node.Http.GetStringAsync("/key/app/x"));
+    }
+
+    [Fact]
     public async Task Peers_replicate_over_mutual_tls_and_refuse_a_raft_connection_without_a_peer_certificate()
     {
         var (cert, key) = TestAuthority.Write(apiCa.Issue("node"), PathOf("api"));
