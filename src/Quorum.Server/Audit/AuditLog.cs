@@ -47,23 +47,34 @@ internal sealed partial class AuditLog : IAsyncDisposable
         var batch = new List<string>();
         while (await queue.Reader.WaitToReadAsync())
         {
-            while (queue.Reader.TryRead(out var record))
+            var written = 0;
+            try
             {
-                if (file is null)
+                while (queue.Reader.TryRead(out var record))
                 {
-                    batch.Add(JsonSerializer.Serialize(record, AuditJsonContext.Default.AuditRecord));
-                    continue;
+                    written++;
+                    if (file is null)
+                    {
+                        batch.Add(JsonSerializer.Serialize(record, AuditJsonContext.Default.AuditRecord));
+                        continue;
+                    }
+
+                    await JsonSerializer.SerializeAsync(file, record, AuditJsonContext.Default.AuditRecord);
+                    file.Write(newline);
                 }
 
-                await JsonSerializer.SerializeAsync(file, record, AuditJsonContext.Default.AuditRecord);
-                file.Write(newline);
+                if (file is not null)
+                    await file.FlushAsync();
+            }
+            catch (IOException e)
+            {
+                // A full or failing disk loses these records, loudly; the writer goes on, so the
+                // queue never fills up and holds requests back.
+                LogWriteFailed(logger, written, e.Message);
+                continue;
             }
 
-            if (file is not null)
-            {
-                await file.FlushAsync();
-            }
-            else
+            if (file is null)
             {
                 // One log entry for whatever queued up meanwhile: an entry per write cost 10-18 µs of
                 // node CPU per write at 64 writers (3 alternating pairs, put x64), one per batch is level.
@@ -72,6 +83,9 @@ internal sealed partial class AuditLog : IAsyncDisposable
             }
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Could not write {Count} audit records to the audit log: {Problem}")]
+    private static partial void LogWriteFailed(ILogger logger, int count, string problem);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Count} records:\n{Records}")]
     private static partial void LogRecords(ILogger logger, int count, string records);
