@@ -3,6 +3,7 @@ using Quorum.Server.Auth;
 using Quorum.Server.Forwarding;
 using Quorum.Server.Http;
 using Quorum.Server.Membership;
+using Quorum.Server.Metrics;
 using Quorum.Server.Routes;
 using Quorum.Server.Tls;
 using Quorum.Store;
@@ -45,6 +46,9 @@ public static class QuorumServer
         var audit = new AuditLog(options.AuditLogPath, loggerFactory);
         builder.Services.AddSingleton(audit);
         builder.Services.AddSingleton(new PeerPolicy(options.Tls?.IsPeerTls == true));
+        var metrics = options.Metrics ?? NodeMetrics.Start(store.Metrics);
+        builder.Services.AddSingleton(metrics.Http);
+        builder.Services.AddSingleton(metrics.Exporter);
         builder.Services.AddHostedService(services => new MemberRegistration(
             store,
             client,
@@ -52,13 +56,20 @@ public static class QuorumServer
             services.GetRequiredService<ILogger<MemberRegistration>>()));
 
         var app = builder.Build();
-        app.Lifetime.ApplicationStopped.Register(() => audit.DisposeAsync().AsTask().GetAwaiter().GetResult());
+        app.Lifetime.ApplicationStopped.Register(() =>
+        {
+            audit.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            if (options.Metrics is null)
+                metrics.Dispose();
+        });
+        app.UseMiddleware<RequestMetricsMiddleware>();
         app.UseMiddleware<AuditMiddleware>();
         app.UseMiddleware<ErrorMappingMiddleware>();
         app.UseRouting();
         app.UseMiddleware<AuthenticationMiddleware>();
         app.UseMiddleware<LeaderForwardingMiddleware>();
         app.MapHealthRoutes();
+        app.MapMetricsRoutes();
         app.MapKeyRoutes();
         app.MapListRoutes();
         app.MapWatchRoutes();

@@ -20,6 +20,12 @@ public sealed class ServerOptions
     /// <summary>Gets the file audit records are appended to as JSON lines, or <see langword="null"/> for the ordinary log.</summary>
     public string? AuditLogPath { get; init; }
 
+    /// <summary>
+    /// Gets the node's metrics, made before the store opened so that they cover start-up, or
+    /// <see langword="null"/> to start them with the server (the caller keeps ownership either way).
+    /// </summary>
+    public Metrics.NodeMetrics? Metrics { get; init; }
+
     /// <summary>Gets how long a stopping server waits for in-flight requests.</summary>
     public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(15);
 }

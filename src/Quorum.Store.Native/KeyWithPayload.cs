@@ -26,9 +26,21 @@ internal readonly unsafe struct KeyWithPayload : IEquatable<KeyWithPayload>
 
     private const int HeaderLength = sizeof(int) + sizeof(ushort);
 
+    private static long liveBytes;
+
     private readonly byte* block;
 
     private KeyWithPayload(byte* block) => this.block = block;
+
+    /// <summary>
+    /// Gets the bytes held by all blocks of this process that are not yet freed: live keys and
+    /// values, plus versions that a reader or a snapshot in progress can still see.
+    /// </summary>
+    /// <remarks>
+    /// Kept by allocation and free (one uncontended atomic add each) rather than summed from the
+    /// tree, so that a metrics scrape costs nothing however many keys there are.
+    /// </remarks>
+    public static long LiveBytes => Volatile.Read(ref liveBytes);
 
     /// <summary>Gets a value indicating whether this is the empty slot value (no block).</summary>
     public bool IsEmpty => block is null;
@@ -74,7 +86,9 @@ internal readonly unsafe struct KeyWithPayload : IEquatable<KeyWithPayload>
         ArgumentOutOfRangeException.ThrowIfGreaterThan(keyLength, MaxKeyLength);
         ArgumentOutOfRangeException.ThrowIfNegative(payloadLength);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(payloadLength, int.MaxValue - HeaderLength - keyLength);
-        var block = (byte*)NativeMemory.Alloc((nuint)(HeaderLength + keyLength + payloadLength));
+        var size = HeaderLength + keyLength + payloadLength;
+        var block = (byte*)NativeMemory.Alloc((nuint)size);
+        Interlocked.Add(ref liveBytes, size);
         Unsafe.WriteUnaligned(block, payloadLength);
         Unsafe.WriteUnaligned(block + sizeof(int), (ushort)keyLength);
         key = new Span<byte>(block + HeaderLength, keyLength);
@@ -83,7 +97,11 @@ internal readonly unsafe struct KeyWithPayload : IEquatable<KeyWithPayload>
     }
 
     /// <summary>Frees the block. Only the owner may, once no reader can reach it.</summary>
-    public void Free() => NativeMemory.Free(block);
+    public void Free()
+    {
+        Interlocked.Add(ref liveBytes, -Size);
+        NativeMemory.Free(block);
+    }
 
     /// <inheritdoc/>
     public bool Equals(KeyWithPayload other) => block == other.block;

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Quorum.Store.Commands;
 using Quorum.Store.Leases;
+using Quorum.Store.Metrics;
 using Quorum.Store.Raft;
 using Quorum.Store.Replication;
 using Quorum.Store.State;
@@ -44,9 +45,11 @@ public sealed partial class QuorumStore : IAsyncDisposable
     private readonly MappedLogTrimmer? logTrimmer;
     private readonly ApplyListeners listeners;
     private readonly LeaseExpirer leaseExpirer;
+    private readonly DotNextMetricsBridge metricsBridge;
 
-    private QuorumStore(StoreOptions options, DataDirectory directory, RaftNodeHost raft, ApplyListeners listeners, MemberInfo self, bool needsJoin, ILeaderClient? leaderClient, ILogger logger)
+    private QuorumStore(StoreOptions options, DataDirectory directory, RaftNodeHost raft, ApplyListeners listeners, StoreMetrics metrics, MemberInfo self, bool needsJoin, ILeaderClient? leaderClient, ILogger logger)
     {
+        Metrics = metrics;
         var time = TimeProvider.System;
         this.listeners = listeners;
         this.options = options;
@@ -54,13 +57,15 @@ public sealed partial class QuorumStore : IAsyncDisposable
         this.raft = raft;
         this.logger = logger;
         commands = new CommandFactory(options.MaxValueBytes, time);
-        proposer = new Proposer(raft, options);
+        proposer = new Proposer(raft, options, metrics);
         membership = new ClusterMembership(raft, proposer, self, logger);
         readBarrier = new ReadBarrier(raft, options, membership, leaderClient);
         logTrimmer = MappedLogTrimmer.Start(directory.LogPath, LogTrimPeriod, logger);
         leaseExpirer = new LeaseExpirer(listeners.Leases, raft, proposer, time, logger);
         Self = self;
         NeedsJoin = needsJoin;
+        metricsBridge = new DotNextMetricsBridge(metrics, address => State.FindMemberByAddress(address)?.Id);
+        ObserveGauges();
     }
 
     /// <summary>Gets this node's ID and addresses.</summary>
@@ -131,9 +136,10 @@ public sealed partial class QuorumStore : IAsyncDisposable
 
             var bootstrap = !hasCluster && !options.JoinExistingCluster;
             var listeners = new ApplyListeners(new WatchHub(), new LeaseTracker(TimeProvider.System));
-            var raft = await RaftNodeHost.StartAsync(options, directory, bootstrap, listeners, loggerFactory, token);
+            var metrics = options.Metrics ?? new StoreMetrics();
+            var raft = await RaftNodeHost.StartAsync(options, directory, bootstrap, listeners, metrics, loggerFactory, token);
             var self = new MemberInfo(identity.Id, identity.RaftAddress, options.HttpAddress);
-            var store = new QuorumStore(options, directory, raft, listeners, self, !hasCluster && options.JoinExistingCluster, leaderClient, logger);
+            var store = new QuorumStore(options, directory, raft, listeners, metrics, self, !hasCluster && options.JoinExistingCluster, leaderClient, logger);
             store.LogOpened(self.Id, directory.Path, bootstrap ? "bootstrapped a new cluster" : hasCluster ? "rejoining its cluster" : "waiting to be added to a cluster");
             return store;
         }
@@ -185,6 +191,9 @@ public sealed partial class QuorumStore : IAsyncDisposable
         }
         finally
         {
+            metricsBridge.Dispose();
+            if (options.Metrics is null)
+                Metrics.Dispose();
             directory.Dispose();
             LogClosed(Self.Id);
         }

@@ -174,6 +174,13 @@ public sealed record StoreOptions
     public DotNext.Net.Security.SslOptions? PeerTls { get; init; }
 
     /// <summary>
+    /// Gets the instruments the store records to, or <see langword="null"/> for a set of its own.
+    /// Made by the caller when an exporter must listen from the store's first measurement (the
+    /// election and the log replay at start-up); the caller then disposes it.
+    /// </summary>
+    public Metrics.StoreMetrics? Metrics { get; init; }
+
+    /// <summary>
     /// Gets a value indicating that linearizable reads skip the read barrier and answer from local
     /// state. A planted bug, only for proving that the fault-injection suite catches stale reads;
     /// the <c>quorum</c> program sets it from a test-only environment variable and warns loudly.

@@ -158,7 +158,7 @@ public sealed class AuthRouteTests(AuthNodeServer fixture) : IClassFixture<AuthN
         using (var whoami = await SendAsync("GET", "/auth/whoami", null, alice))
             Assert.Equal("""{"name":"alice","roles":["app-ro"]}""", await whoami.Content.ReadAsStringAsync());
 
-        foreach (var path in new[] { "/", "/health", "/ready" })
+        foreach (var path in new[] { "/", "/health", "/ready", "/metrics" })
         {
             using var open = await SendAsync("GET", path, null, null);
             Assert.Equal(HttpStatusCode.OK, open.StatusCode);

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Logging.Abstractions;
 using Quorum.IntegrationTests.Infrastructure;
 using Quorum.Server.Forwarding;
+using Quorum.Server.Metrics;
 using Quorum.Store;
 
 namespace Quorum.Server.Tests;
@@ -15,6 +16,7 @@ public sealed class OneNodeServer : IAsyncLifetime
 {
     private readonly string directory = Path.Combine(Path.GetTempPath(), "quorum-server-tests-" + Guid.NewGuid().ToString("N"));
     private NodeClient? nodeClient;
+    private NodeMetrics? metrics;
 
     /// <summary>How many recent changes the node keeps for watchers.</summary>
     public const int WatchHistoryChanges = 50;
@@ -35,8 +37,12 @@ public sealed class OneNodeServer : IAsyncLifetime
     public async Task InitializeAsync()
     {
         var httpPort = Ports.Next();
+
+        // Started before the store, as the quorum program does, so that start-up is measured.
+        metrics = NodeMetrics.Start();
         var options = new StoreOptions
         {
+            Metrics = metrics.Store,
             DataDirectory = directory,
             NodeId = "solo",
             RaftEndPoint = new IPEndPoint(IPAddress.Loopback, Ports.Next()),
@@ -48,7 +54,7 @@ public sealed class OneNodeServer : IAsyncLifetime
 
         nodeClient = new NodeClient("solo");
         Store = await QuorumStore.OpenAsync(options, nodeClient, NullLoggerFactory.Instance, CancellationToken.None);
-        App = QuorumServer.Build(Store, nodeClient, new ServerOptions { HttpEndPoint = new IPEndPoint(IPAddress.Loopback, httpPort), AuditLogPath = AuditLogPath }, NullLoggerFactory.Instance);
+        App = QuorumServer.Build(Store, nodeClient, new ServerOptions { HttpEndPoint = new IPEndPoint(IPAddress.Loopback, httpPort), AuditLogPath = AuditLogPath, Metrics = metrics }, NullLoggerFactory.Instance);
         await App.StartAsync();
         Http = new HttpClient { BaseAddress = new Uri(options.HttpAddress) };
 
@@ -68,6 +74,7 @@ public sealed class OneNodeServer : IAsyncLifetime
         await App.DisposeAsync();
         await Store.DisposeAsync();
         nodeClient?.Dispose();
+        metrics?.Dispose();
         Directory.Delete(directory, recursive: true);
     }
 }

@@ -4,6 +4,7 @@ using DotNext.Net.Cluster.Consensus.Raft;
 using DotNext.Net.Cluster.Consensus.Raft.Membership;
 using DotNext.Net.Cluster.Consensus.Raft.StateMachine;
 using Microsoft.Extensions.Logging;
+using Quorum.Store.Metrics;
 using Quorum.Store.StateMachine;
 using Quorum.Store.Storage;
 
@@ -21,10 +22,12 @@ internal sealed partial class RaftNode : IAsyncDisposable
     private readonly ILogger logger;
     private readonly Func<EndPoint, string> describe;
     private readonly TimeSpan leadershipWait;
+    private readonly StoreMetrics metrics;
     private long leaderTerm = -1;
 
-    private RaftNode(RaftCluster cluster, DurableWriteAheadLog log, KeyValueStateMachine stateMachine, ClusterConfigurationFile configuration, EndPoint localAddress, TimeSpan electionTimeout, ILogger logger)
+    private RaftNode(RaftCluster cluster, DurableWriteAheadLog log, KeyValueStateMachine stateMachine, ClusterConfigurationFile configuration, EndPoint localAddress, TimeSpan electionTimeout, StoreMetrics metrics, ILogger logger)
     {
+        this.metrics = metrics;
         // A node that has just won commits its term's first entry within a few heartbeats, or never.
         leadershipWait = electionTimeout * 4;
         Cluster = cluster;
@@ -152,10 +155,11 @@ internal sealed partial class RaftNode : IAsyncDisposable
     /// <param name="directory">The (locked) data directory.</param>
     /// <param name="bootstrap"><see langword="true"/> to make this node a new one-member cluster; only for an empty data directory.</param>
     /// <param name="listeners">What the state machine tells about applied entries.</param>
+    /// <param name="metrics">Where the node's measurements go.</param>
     /// <param name="loggerFactory">Where logs go.</param>
     /// <param name="token">Cancels start-up.</param>
     /// <returns>The running node.</returns>
-    public static async Task<RaftNode> StartAsync(StoreOptions options, DataDirectory directory, bool bootstrap, ApplyListeners listeners, ILoggerFactory loggerFactory, CancellationToken token)
+    public static async Task<RaftNode> StartAsync(StoreOptions options, DataDirectory directory, bool bootstrap, ApplyListeners listeners, StoreMetrics metrics, ILoggerFactory loggerFactory, CancellationToken token)
     {
         var logger = loggerFactory.CreateLogger<RaftNode>();
         var configuration = new ClusterConfigurationFile(directory.ClusterConfigurationFile);
@@ -168,6 +172,7 @@ internal sealed partial class RaftNode : IAsyncDisposable
             Leases = listeners.Leases,
             WatchHistoryChanges = options.WatchHistoryChanges,
             WatchHistoryBytes = options.WatchHistoryBytes,
+            SnapshotDuration = metrics.SnapshotDuration,
         };
 
         await stateMachine.RestoreAsync(token);
@@ -204,7 +209,7 @@ internal sealed partial class RaftNode : IAsyncDisposable
         };
 
         var cluster = new RaftCluster(transport) { AuditTrail = log };
-        var node = new RaftNode(cluster, log, stateMachine, configuration, advertised, options.ElectionTimeout, logger);
+        var node = new RaftNode(cluster, log, stateMachine, configuration, advertised, options.ElectionTimeout, metrics, logger);
         cluster.LeaderChanged += node.OnLeaderChanged;
         cluster.MemberAdded += node.OnMemberAdded;
         cluster.MemberRemoved += node.OnMemberRemoved;
@@ -255,8 +260,12 @@ internal sealed partial class RaftNode : IAsyncDisposable
         if (leader is null)
         {
             LogNoLeader(sender.Term);
+            return;
         }
-        else if (!leader.IsRemote)
+
+        // Counted as etcd counts it: a leader newly known, not the loss of one.
+        metrics.LeaderChanges.Add(1);
+        if (!leader.IsRemote)
         {
             Volatile.Write(ref leaderTerm, sender.Term);
             LogBecameLeader(sender.Term);

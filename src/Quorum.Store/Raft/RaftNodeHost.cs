@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Polly;
 using Polly.Retry;
+using Quorum.Store.Metrics;
 using Quorum.Store.StateMachine;
 using Quorum.Store.Storage;
 
@@ -26,6 +27,7 @@ internal sealed partial class RaftNodeHost : IAsyncDisposable
     private readonly StoreOptions options;
     private readonly DataDirectory directory;
     private readonly ApplyListeners listeners;
+    private readonly StoreMetrics metrics;
     private readonly ILoggerFactory loggerFactory;
     private readonly ILogger logger;
     private readonly CancellationTokenSource lifetime = new();
@@ -35,8 +37,9 @@ internal sealed partial class RaftNodeHost : IAsyncDisposable
     private volatile RaftNode current;
     private int restarts;
 
-    private RaftNodeHost(RaftNode node, StoreOptions options, DataDirectory directory, ApplyListeners listeners, ILoggerFactory loggerFactory)
+    private RaftNodeHost(RaftNode node, StoreOptions options, DataDirectory directory, ApplyListeners listeners, StoreMetrics metrics, ILoggerFactory loggerFactory)
     {
+        this.metrics = metrics;
         current = node;
         this.options = options;
         this.directory = directory;
@@ -61,13 +64,14 @@ internal sealed partial class RaftNodeHost : IAsyncDisposable
     /// <param name="directory">The locked data directory.</param>
     /// <param name="bootstrap">Whether this first start founds a new one-member cluster.</param>
     /// <param name="listeners">What the state machine tells about applied entries.</param>
+    /// <param name="metrics">Where the node's measurements go; they outlive a restart.</param>
     /// <param name="loggerFactory">Where logs go.</param>
     /// <param name="token">Cancels start-up.</param>
     /// <returns>The host.</returns>
-    public static async Task<RaftNodeHost> StartAsync(StoreOptions options, DataDirectory directory, bool bootstrap, ApplyListeners listeners, ILoggerFactory loggerFactory, CancellationToken token)
+    public static async Task<RaftNodeHost> StartAsync(StoreOptions options, DataDirectory directory, bool bootstrap, ApplyListeners listeners, StoreMetrics metrics, ILoggerFactory loggerFactory, CancellationToken token)
     {
-        var node = await RaftNode.StartAsync(options, directory, bootstrap, listeners, loggerFactory, token);
-        return new RaftNodeHost(node, options, directory, listeners, loggerFactory);
+        var node = await RaftNode.StartAsync(options, directory, bootstrap, listeners, metrics, loggerFactory, token);
+        return new RaftNodeHost(node, options, directory, listeners, metrics, loggerFactory);
     }
 
     /// <summary>Stops the watchdog and the node.</summary>
@@ -115,7 +119,7 @@ internal sealed partial class RaftNodeHost : IAsyncDisposable
         try
         {
             current = await restartPipeline.ExecuteAsync(
-                static async (host, token) => await RaftNode.StartAsync(host.options, host.directory, bootstrap: false, host.listeners, host.loggerFactory, token),
+                static async (host, token) => await RaftNode.StartAsync(host.options, host.directory, bootstrap: false, host.listeners, host.metrics, host.loggerFactory, token),
                 this,
                 lifetime.Token);
             Interlocked.Increment(ref restarts);

@@ -1,5 +1,6 @@
 using DotNext.Net.Cluster.Consensus.Raft;
 using Quorum.Store.Commands;
+using Quorum.Store.Metrics;
 using Quorum.Store.Raft;
 using DotNextNotLeaderException = DotNext.Net.Cluster.Consensus.Raft.NotLeaderException;
 
@@ -20,7 +21,8 @@ namespace Quorum.Store.Replication;
 /// </remarks>
 /// <param name="raft">The Raft node host.</param>
 /// <param name="options">The store's options (the write timeout).</param>
-internal sealed class Proposer(RaftNodeHost raft, StoreOptions options)
+/// <param name="metrics">Counts proposals committed, failed and pending.</param>
+internal sealed class Proposer(RaftNodeHost raft, StoreOptions options, StoreMetrics metrics)
 {
     private const int MaxCommandsPerEntry = 512;
     private const long MaxBytesPerEntry = 4L * 1024 * 1024;
@@ -50,6 +52,26 @@ internal sealed class Proposer(RaftNodeHost raft, StoreOptions options)
     /// <exception cref="UnavailableException">This node does not lead, or leadership moved before the command was accepted.</exception>
     /// <exception cref="WriteOutcomeUnknownException">The commit was not confirmed in time.</exception>
     public async Task<CommandOutcome> ProposeAsync(Command command, CancellationToken token)
+    {
+        metrics.ProposalsPending.Add(1);
+        try
+        {
+            var outcome = await ProposeCountedAsync(command, token);
+            metrics.ProposalsCommitted.Add(1);
+            return outcome;
+        }
+        catch
+        {
+            metrics.ProposalsFailed.Add(1);
+            throw;
+        }
+        finally
+        {
+            metrics.ProposalsPending.Add(-1);
+        }
+    }
+
+    private async Task<CommandOutcome> ProposeCountedAsync(Command command, CancellationToken token)
     {
         var pending = new PendingCommand(command, token);
         List<PendingCommand>? batch = null;

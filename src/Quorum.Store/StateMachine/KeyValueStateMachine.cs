@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using DotNext.Net.Cluster.Consensus.Raft.Membership;
 using DotNext.Net.Cluster.Consensus.Raft.StateMachine;
 using Microsoft.Extensions.Logging;
@@ -59,6 +60,9 @@ internal sealed partial class KeyValueStateMachine : IStateMachine, IAsyncDispos
         this.logger = logger;
         working = StoreState.Empty.ToBuilder(reclaimer);
     }
+
+    /// <summary>Gets where the time each snapshot took is recorded, or <see langword="null"/>.</summary>
+    public Histogram<double>? SnapshotDuration { get; init; }
 
     /// <summary>Gets how entries dropped from the state are freed; for tests.</summary>
     internal EntryReclaimer Reclaimer => reclaimer;
@@ -339,7 +343,9 @@ internal sealed partial class KeyValueStateMachine : IStateMachine, IAsyncDispos
                 {
                     var started = Stopwatch.GetTimestamp();
                     var written = snapshots.Write(current, token);
-                    LogSnapshotTaken(written.Index, current.Keys.Count, new FileInfo(written.Path).Length, (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                    var elapsed = Stopwatch.GetElapsedTime(started);
+                    SnapshotDuration?.Record(elapsed.TotalSeconds);
+                    LogSnapshotTaken(written.Index, current.Keys.Count, new FileInfo(written.Path).Length, (long)elapsed.TotalMilliseconds);
                     return written;
                 }
             },

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Quorum.Logging;
 using Quorum.Server;
 using Quorum.Server.Forwarding;
+using Quorum.Server.Metrics;
 using Quorum.Server.Tls;
 using Quorum.Store;
 using Quorum.Store.Auth;
@@ -57,7 +58,8 @@ internal static partial class ServeCommand
         }
 
         using var disposeTls = tls;
-        storeOptions = storeOptions with { PeerTls = tls.RaftOptions() };
+        using var metrics = NodeMetrics.Start();
+        storeOptions = storeOptions with { PeerTls = tls.RaftOptions(), Metrics = metrics.Store };
         using var client = new NodeClient(nodeId, tls.NodeClientOptions());
         QuorumStore store;
         try
@@ -82,7 +84,7 @@ internal static partial class ServeCommand
             Microsoft.AspNetCore.Builder.WebApplication app;
             try
             {
-                app = QuorumServer.Build(store, client, new ServerOptions { HttpEndPoint = settings.HttpEndPoint, JoinUrls = settings.JoinUrls, Tls = tls, AuditLogPath = settings.AuditLogPath }, loggerFactory);
+                app = QuorumServer.Build(store, client, new ServerOptions { HttpEndPoint = settings.HttpEndPoint, JoinUrls = settings.JoinUrls, Tls = tls, AuditLogPath = settings.AuditLogPath, Metrics = metrics }, loggerFactory);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {

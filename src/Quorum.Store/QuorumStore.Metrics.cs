@@ -1,0 +1,25 @@
+using DotNext.Net.Cluster.Consensus.Raft;
+using Quorum.Store.Metrics;
+using Quorum.Store.Native;
+
+namespace Quorum.Store;
+
+/// <summary>The store's metrics: the gauges read from its state when a scrape asks.</summary>
+public sealed partial class QuorumStore
+{
+    /// <summary>Gets the store's instruments; a metrics exporter listens to <see cref="StoreMetrics.Meter"/>.</summary>
+    public StoreMetrics Metrics { get; }
+
+    private void ObserveGauges()
+    {
+        var meter = Metrics.Meter;
+        meter.CreateObservableGauge("quorum.server.has_leader", () => Leader is null ? 0 : 1, description: "1 if this node knows a leader, else 0.");
+        meter.CreateObservableGauge("quorum.server.is_leader", () => IsLeader ? 1 : 0, description: "1 on the leader.");
+        meter.CreateObservableGauge("quorum.server.term", () => Node.Cluster.Term, description: "The current Raft term.");
+        meter.CreateObservableGauge("quorum.server.commit_index", () => Node.Log.LastCommittedEntryIndex, description: "The highest log index known to be committed.");
+        meter.CreateObservableGauge("quorum.server.applied_index", () => AppliedIndex, description: "The highest log index applied to this node's state.");
+        meter.CreateObservableGauge("quorum.store.keys", () => State.Keys.Count, description: "Live keys.");
+        meter.CreateObservableGauge("quorum.store.size", static () => KeyWithPayload.LiveBytes, unit: "By", description: "Bytes of keys and values held in memory, including versions a reader or a snapshot in progress still sees.");
+        meter.CreateObservableGauge("quorum.watch.watchers", () => listeners.Watches.Count, description: "Open watch streams.");
+    }
+}
