@@ -1,0 +1,85 @@
+using System.Net;
+using Quorum.IntegrationTests.Infrastructure;
+
+namespace Quorum.IntegrationTests;
+
+/// <summary><c>GET /metrics</c> on a real 3-node cluster: replication seen by the leader, flushes on followers, and a node cut off from its majority.</summary>
+public sealed class MetricsClusterTests(ITestOutputHelper output)
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
+
+    [Fact]
+    public async Task Metrics_follow_replication_and_an_isolated_node_reports_no_leader()
+    {
+        const int Writes = 30;
+        await using var cluster = await TestCluster.StartAsync(3, output);
+        var leader = await cluster.WaitForLeaderAsync(Timeout);
+        var followers = cluster.Nodes.Where(n => n != leader).ToArray();
+        await cluster.WaitUntilConvergedAsync(Timeout);
+
+        var before = new Dictionary<QuorumNode, IReadOnlyDictionary<string, PrometheusFamily>>();
+        foreach (var node in cluster.Nodes)
+            before[node] = await ScrapeAsync(node);
+
+        for (var i = 0; i < Writes; i++)
+            await leader.Client.PutAsync($"metrics/{i}", "value");
+
+        var leaderAfter = await ScrapeAsync(leader);
+        Assert.Equal(1, leaderAfter["quorum_server_is_leader"].Value());
+        Assert.Equal(Writes, leaderAfter["quorum_server_proposals_committed_total"].Value() - before[leader]["quorum_server_proposals_committed_total"].Value());
+
+        // The leader times its AppendEntries round trips to each follower, by member ID.
+        var roundTrips = leaderAfter["quorum_network_peer_round_trip_time_seconds"];
+        foreach (var follower in followers)
+            Assert.True(roundTrips.HistogramCount(("peer", follower.Id)) >= Writes, $"too few round trips to {follower.Id} were timed");
+
+        foreach (var follower in followers)
+        {
+            // Eventually: the follower applies the last entry a moment after the leader acknowledged it.
+            await Eventually.UntilAsync(
+                async () => (await ScrapeAsync(follower))["quorum_server_applied_index"].Value() >= leaderAfter["quorum_server_commit_index"].Value(),
+                Timeout,
+                $"{follower.Id} to apply every write");
+            var after = await ScrapeAsync(follower);
+            Assert.Equal(0, after["quorum_server_is_leader"].Value());
+            Assert.Equal(1, after["quorum_server_has_leader"].Value());
+            Assert.Equal(0, after["quorum_server_proposals_committed_total"].Value());
+
+            // Each entry sent alone is flushed by the follower before it acknowledges.
+            var flushes = after["quorum_disk_wal_fsync_duration_seconds"].HistogramCount() - before[follower]["quorum_disk_wal_fsync_duration_seconds"].HistogramCount();
+            Assert.True(flushes >= Writes, $"{follower.Id} counted {flushes} flushes for {Writes} entries");
+            Assert.Equal(Writes, after["quorum_store_keys"].Value() - before[follower]["quorum_store_keys"].Value());
+        }
+
+        // Cut the leader off from both followers: it must step down and say so.
+        var changesBefore = leaderAfter["quorum_server_leader_changes_seen_total"].Value();
+        foreach (var follower in followers)
+            follower.Pause();
+        try
+        {
+            using (var write = await leader.Http.PostAsync("/key/metrics-stranded", new StringContent("maybe")))
+                Assert.Equal(HttpStatusCode.GatewayTimeout, write.StatusCode);
+            await Eventually.UntilAsync(
+                async () => (await ScrapeAsync(leader))["quorum_server_has_leader"].Value() == 0,
+                Timeout,
+                "the isolated node to report no leader");
+            var isolated = await ScrapeAsync(leader);
+            Assert.Equal(0, isolated["quorum_server_is_leader"].Value());
+            Assert.True(isolated["quorum_server_proposals_failed_total"].Value() >= 1, "the write that timed out was not counted as failed");
+        }
+        finally
+        {
+            foreach (var follower in followers)
+                follower.Resume();
+        }
+
+        await Eventually.UntilAsync(
+            async () => (await ScrapeAsync(leader))["quorum_server_has_leader"].Value() == 1,
+            Timeout,
+            "the node to know a leader again");
+        Assert.True((await ScrapeAsync(leader))["quorum_server_leader_changes_seen_total"].Value() > changesBefore, "the new leader was not counted as a leader change");
+    }
+
+    private static async Task<IReadOnlyDictionary<string, PrometheusFamily>> ScrapeAsync(QuorumNode node)
+        => PrometheusScrape.Parse(await node.Http.GetStringAsync("/metrics"));
+}
