@@ -80,6 +80,42 @@ public sealed class MetricsClusterTests(ITestOutputHelper output)
         Assert.True((await ScrapeAsync(leader))["quorum_server_leader_changes_seen_total"].Value() > changesBefore, "the new leader was not counted as a leader change");
     }
 
+    [Fact]
+    public async Task With_an_otlp_endpoint_the_node_pushes_its_metrics_over_otlp_http()
+    {
+        var collectorPort = Ports.Next();
+        using var collector = new HttpListener();
+        collector.Prefixes.Add($"http://127.0.0.1:{collectorPort}/");
+        collector.Start();
+
+        using var data = new TemporaryDirectory("quorum-otlp");
+        var httpPort = Ports.Next();
+        await using var node = QuorumProgram.Start(
+            ["serve", "--node-id", "otlp-node", "--data-dir", data.Path, "--http-port", httpPort.ToString(), "--raft-port", Ports.Next().ToString(), "--otlp-endpoint", $"http://127.0.0.1:{collectorPort}"],
+            environment: new Dictionary<string, string> { ["OTEL_METRIC_EXPORT_INTERVAL"] = "200" });
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}") };
+        await Eventually.UntilAsync(async () => (await http.PutAsync("/key/otlp", new StringContent("pushed"))).IsSuccessStatusCode, Timeout, "the node to take a write");
+
+        // An export is a protobuf ExportMetricsServiceRequest; its names and attribute values are plain UTF-8 in it.
+        var deadline = DateTime.UtcNow + Timeout;
+        while (true)
+        {
+            var request = await collector.GetContextAsync().WaitAsync(deadline - DateTime.UtcNow);
+            using var body = new MemoryStream();
+            await request.Request.InputStream.CopyToAsync(body);
+            request.Response.StatusCode = 200;
+            request.Response.ContentType = "application/x-protobuf";
+            request.Response.Close();
+
+            Assert.Equal("/v1/metrics", request.Request.Url?.AbsolutePath);
+            Assert.Equal("application/x-protobuf", request.Request.ContentType);
+            var text = System.Text.Encoding.UTF8.GetString(body.ToArray());
+            Assert.Contains("otlp-node", text, StringComparison.Ordinal);
+            if (text.Contains("quorum.server.proposals_committed", StringComparison.Ordinal) && text.Contains("quorum.http.request_duration", StringComparison.Ordinal))
+                break;
+        }
+    }
+
     private static async Task<IReadOnlyDictionary<string, PrometheusFamily>> ScrapeAsync(QuorumNode node)
         => PrometheusScrape.Parse(await node.Http.GetStringAsync("/metrics"));
 }

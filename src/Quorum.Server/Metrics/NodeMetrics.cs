@@ -32,6 +32,8 @@ public sealed class NodeMetrics : IDisposable
 
     private bool OwnsStore { get; }
 
+    private IDisposable? Push { get; set; }
+
     /// <summary>Starts listening to a new set of store instruments and the node's own.</summary>
     /// <returns>The node's metrics; hand <see cref="Store"/> to the store, and dispose these after it.</returns>
     public static NodeMetrics Start() => new(new StoreMetrics(), ownsStore: true);
@@ -41,9 +43,20 @@ public sealed class NodeMetrics : IDisposable
     /// <returns>The node's metrics.</returns>
     public static NodeMetrics Start(StoreMetrics store) => new(store, ownsStore: false);
 
+    /// <summary>Also pushes every instrument to an OpenTelemetry collector over OTLP/HTTP.</summary>
+    /// <param name="endpoint">The collector, such as <c>http://collector:4318</c>.</param>
+    /// <param name="nodeId">The node's ID, sent as <c>service.instance.id</c>.</param>
+    public void PushOtlp(Uri endpoint, string nodeId)
+    {
+        ArgumentNullException.ThrowIfNull(endpoint);
+        Push?.Dispose();
+        Push = OtlpPush.Start(endpoint, nodeId);
+    }
+
     /// <inheritdoc/>
     public void Dispose()
     {
+        Push?.Dispose();
         Exporter.Dispose();
         Http.Dispose();
         Process.Dispose();

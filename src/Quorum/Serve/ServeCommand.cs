@@ -59,6 +59,8 @@ internal static partial class ServeCommand
 
         using var disposeTls = tls;
         using var metrics = NodeMetrics.Start();
+        if (settings.OtlpEndpoint is { } otlp)
+            metrics.PushOtlp(otlp, nodeId);
         storeOptions = storeOptions with { PeerTls = tls.RaftOptions(), Metrics = metrics.Store };
         using var client = new NodeClient(nodeId, tls.NodeClientOptions());
         QuorumStore store;

@@ -104,11 +104,14 @@ internal static class ServeFlags
     /// <summary>The audit log file.</summary>
     public static readonly ServeFlag AuditLog = Flag("--audit-log", "AUDIT_LOG", null, "append audit records (every write, auth change and membership change: user, source, route, status, revision) to this file as JSON lines", shownDefault: "the ordinary log");
 
+    /// <summary>Where metrics are pushed over OTLP, besides being served at /metrics.</summary>
+    public static readonly ServeFlag OtlpEndpoint = Flag("--otlp-endpoint", "OTLP_ENDPOINT", null, "also push metrics to this OpenTelemetry collector over OTLP/HTTP (protobuf), e.g. http://collector:4318; the interval follows OTEL_METRIC_EXPORT_INTERVAL (ms, 60000 unless set)", shownDefault: "none: /metrics only");
+
     /// <summary>Gets every flag, in the order help lists them.</summary>
     public static IReadOnlyList<ServeFlag> All { get; } =
     [
         HttpPort, DataDir, RaftAddress, RaftPort, Join, HttpAddress, NodeId, AdvertiseRaft, AdvertiseHttp,
-        CertFile, KeyFile, TrustedCaFile, ClientCertAuth, PeerCertFile, PeerKeyFile, PeerTrustedCaFile, AuditLog,
+        CertFile, KeyFile, TrustedCaFile, ClientCertAuth, PeerCertFile, PeerKeyFile, PeerTrustedCaFile, AuditLog, OtlpEndpoint,
         SnapshotInterval, SnapshotLogSize, MaxValueSize, ElectionTimeout, GroupCommitWait, WatchHistory, WatchHistorySize, LogLevel,
     ];
 

@@ -42,6 +42,9 @@ internal sealed class ServeSettings
     /// <summary>Gets the file audit records go to, or <see langword="null"/> for the ordinary log.</summary>
     public string? AuditLogPath { get; init; }
 
+    /// <summary>Gets the OpenTelemetry collector metrics are pushed to, or <see langword="null"/>.</summary>
+    public Uri? OtlpEndpoint { get; init; }
+
     /// <summary>Gets the node's TLS files; none set means plain HTTP and a plain Raft transport.</summary>
     public required TlsOptions Tls { get; init; }
 
@@ -118,6 +121,7 @@ internal sealed class ServeSettings
                 LogLevel = ParseLogLevel(GetOrDefault(ServeFlags.LogLevel), Source(ServeFlags.LogLevel)),
                 Tls = tls,
                 AuditLogPath = Get(ServeFlags.AuditLog),
+                OtlpEndpoint = ParseOtlpEndpoint(Get(ServeFlags.OtlpEndpoint), Source(ServeFlags.OtlpEndpoint)),
             };
         }
         catch (ArgumentException e)
@@ -127,6 +131,12 @@ internal sealed class ServeSettings
     }
 
     private static string FormatEndPoint(IPEndPoint endPoint) => endPoint.ToString();
+
+    private static Uri? ParseOtlpEndpoint(string? text, string source)
+        => text is null ? null
+            : Uri.TryCreate(text, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"
+                ? uri
+                : throw new ConfigurationException($"{source} '{text}' is not an http:// or https:// URL.");
 
     private static int ParsePort(string text, string source)
         => int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var port) && port is >= 1 and <= 65535
