@@ -116,13 +116,22 @@ internal sealed class QuorumProgram : IAsyncDisposable
     public static string FindBuilt(string project, string assembly)
     {
         var configuration = typeof(QuorumProgram).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
+        var program = System.IO.Path.Combine(RepositoryRoot, project, "bin", configuration, "net10.0", assembly);
+        return File.Exists(program) ? program : throw new FileNotFoundException($"Build {project} first: {program} is missing.");
+    }
+
+    /// <summary>Gets the repository's root folder (the one holding Quorum.slnx), found above the test binaries.</summary>
+    /// <remarks>Lazy: <see cref="Path"/>'s initializer, which runs first, needs it.</remarks>
+    public static string RepositoryRoot => repositoryRoot ??= FindRepositoryRoot();
+
+    private static string? repositoryRoot;
+
+    private static string FindRepositoryRoot()
+    {
         for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
         {
             if (File.Exists(System.IO.Path.Combine(directory.FullName, "Quorum.slnx")))
-            {
-                var program = System.IO.Path.Combine(directory.FullName, project, "bin", configuration, "net10.0", assembly);
-                return File.Exists(program) ? program : throw new FileNotFoundException($"Build {project} first: {program} is missing.");
-            }
+                return directory.FullName;
         }
 
         throw new DirectoryNotFoundException("Could not find the repository root (Quorum.slnx) above the test binaries.");
