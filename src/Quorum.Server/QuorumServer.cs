@@ -5,6 +5,7 @@ using Quorum.Server.Http;
 using Quorum.Server.Membership;
 using Quorum.Server.Routes;
 using Quorum.Server.Tls;
+using Quorum.Server.WebConsole;
 using Quorum.Store;
 
 namespace Quorum.Server;
@@ -65,6 +66,7 @@ public static class QuorumServer
         app.MapTxnRoutes();
         app.MapClusterRoutes();
         app.MapAuthRoutes();
+        app.MapWebConsole();
         return app;
     }
 }
