@@ -31,6 +31,9 @@ internal sealed class ConsoleBrowser : IAsyncDisposable
     /// <summary>Launches the browser and opens <paramref name="url"/>.</summary>
     public static async Task<ConsoleBrowser> OpenAsync(string url, ITestOutputHelper output)
     {
+        if (!File.Exists(ChromiumPath))
+            throw new FileNotFoundException($"The browser tests drive Debian's chromium at {ChromiumPath}: install it with 'apt-get install chromium' (.ci/run does).", ChromiumPath);
+
         Assertions.SetDefaultExpectTimeout((float)ExpectTimeout.TotalMilliseconds);
         var playwright = await Playwright.CreateAsync();
         try
