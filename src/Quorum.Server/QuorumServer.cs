@@ -6,6 +6,7 @@ using Quorum.Server.Membership;
 using Quorum.Server.Metrics;
 using Quorum.Server.Routes;
 using Quorum.Server.Tls;
+using Quorum.Server.WebConsole;
 using Quorum.Store;
 
 namespace Quorum.Server;
@@ -76,6 +77,7 @@ public static class QuorumServer
         app.MapTxnRoutes();
         app.MapClusterRoutes();
         app.MapAuthRoutes();
+        app.MapWebConsole();
         return app;
     }
 }
