@@ -44,7 +44,11 @@ public sealed class ConsoleTests(ITestOutputHelper output)
         // refused as a conflict and changes nothing.
         var first = await node.Client.PutAsync("guarded/k", "v1");
         var second = await node.Client.PutAsync("guarded/k", "v2");
+        using (var leased = await leader.Http.PutAsync("/key/guarded/leased?ttl=1h", new StringContent("short-lived")))
+            Assert.True(leased.IsSuccessStatusCode);
         await console.ListAsync("guarded/");
+        await Expect(console.KeyRow("guarded/leased").Locator(".ttl")).ToContainTextAsync("1h (~");
+        await Expect(console.KeyRow("guarded/k").Locator(".ttl")).ToHaveTextAsync("—");
         await Expect(console.KeyRow("guarded/k").Locator(".value")).ToHaveTextAsync("v2");
         await Expect(console.KeyRow("guarded/k").Locator(".revision")).ToHaveTextAsync(second.ToString(System.Globalization.CultureInfo.InvariantCulture));
         await console.PutAsync("guarded/k", "stale", first);

@@ -86,6 +86,23 @@ public sealed class PrometheusServerTests(ITestOutputHelper output)
             Assert.Equal(10, rules.Count);
             Assert.Contains(rules, r => r.Name == "QuorumNoLeader");
             Assert.All(rules, r => Assert.Equal("inactive", r.State));
+
+            // Every query of the shipped Grafana dashboard runs, and finds data (a healthy cluster has
+            // no 5xx answers, so their share is the one that may be empty).
+            using var dashboard = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(docs, "grafana-dashboard.json")));
+            var queries = dashboard.RootElement.GetProperty("panels").EnumerateArray()
+                .SelectMany(p => p.GetProperty("targets").EnumerateArray().Select(t => (Panel: p.GetProperty("title").GetString()!, Expr: t.GetProperty("expr").GetString()!)))
+                .ToList();
+            Assert.True(queries.Count >= 15);
+            foreach (var (panel, expr) in queries)
+            {
+                var query = expr.Replace("$job", "quorum", StringComparison.Ordinal).Replace("$__rate_interval", "1m", StringComparison.Ordinal);
+                var result = await Eventually.GetAsync(
+                    async () => await QueryAsync(api, query) is { } rows && (rows.Count > 0 || panel.Contains("5xx", StringComparison.Ordinal)) ? rows : null,
+                    Timeout,
+                    $"the dashboard's '{panel}' query to find data: {query}");
+                output.WriteLine($"{panel}: {result.Count} series");
+            }
         }
         finally
         {

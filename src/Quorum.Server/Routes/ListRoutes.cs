@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using Quorum.Contracts;
 using Quorum.Server.Auth;
 using Quorum.Server.Http;
 using Quorum.Store;
@@ -40,6 +41,10 @@ internal static class ListRoutes
             json.WriteString("key", Encoding.UTF8.GetString(item.Key.Span));
             json.WriteBase64String("value", item.Value.Span);
             json.WriteNumber("revision", item.Revision);
+            if (item.Ttl is { } ttl)
+                json.WriteString("ttl", DurationText.Format(ttl));
+            if (item.ExpiresAbout is { } expires)
+                json.WriteString("expiresAt", expires.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture));
             json.WriteEndObject();
             if (json.BytesPending > 32 * 1024)
                 await json.FlushAsync(context.RequestAborted);

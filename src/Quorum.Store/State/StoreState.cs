@@ -81,7 +81,14 @@ internal sealed class StoreState
     public IEnumerable<StoredKey> EnumerateFrom(byte[] start)
     {
         foreach (var entry in Keys.EnumerateFrom(start))
-            yield return new StoredKey(entry.Key.ToArray(), entry.Value.ValueOf(entry.Payload).ToArray(), entry.Value.Revision);
+        {
+            var lease = entry.Value.LeaseOf(entry.Payload);
+            yield return new StoredKey(entry.Key.ToArray(), entry.Value.ValueOf(entry.Payload).ToArray(), entry.Value.Revision)
+            {
+                Ttl = lease is { } l ? TimeSpan.FromMilliseconds(l.TtlMilliseconds) : null,
+                ExpiresAbout = lease is { } g ? DateTimeOffset.FromUnixTimeMilliseconds(g.GrantedAtUnixMilliseconds + g.TtlMilliseconds) : null,
+            };
+        }
     }
 
     /// <summary>Enumerates the keys that have a lease.</summary>

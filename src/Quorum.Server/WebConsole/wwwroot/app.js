@@ -167,6 +167,21 @@ async function listKeys(after) {
   }
 }
 
+/** Seconds as the shortest of h, m and s: 3600 → "1h", 90 → "1m30s". */
+function humanSeconds(total) {
+  const h = Math.floor(total / 3600), m = Math.floor((total % 3600) / 60), s = total % 60;
+  return (h ? h + 'h' : '') + (m ? m + 'm' : '') + (s || (!h && !m) ? s + 's' : '');
+}
+
+/** A leased key's TTL (the API writes whole milliseconds) and about how long it has left (the leader's clock at the write plus the TTL). */
+function ttlText(item) {
+  if (!item.ttl) return '—';
+  const ms = /^(\d+)ms$/.exec(item.ttl);
+  const ttl = ms && Number(ms[1]) % 1000 === 0 ? humanSeconds(Number(ms[1]) / 1000) : item.ttl;
+  const left = Math.max(0, Math.round((Date.parse(item.expiresAt) - Date.now()) / 1000));
+  return `${ttl} (~${humanSeconds(left)} left)`;
+}
+
 function keyRow(item) {
   const text = showValue(item.value);
   const edit = el('button', { type: 'button', textContent: 'Edit', title: 'Fill the put form, guarded by this revision' });
@@ -182,6 +197,7 @@ function keyRow(item) {
     el('td', {}, el('code', { className: 'key', textContent: item.key })),
     el('td', { className: 'value', textContent: text }),
     el('td', { className: 'number revision', textContent: String(item.revision) }),
+    el('td', { className: 'ttl', textContent: ttlText(item), title: item.expiresAt ? 'expires at about ' + item.expiresAt : '' }),
     el('td', { className: 'actions' }, edit, remove));
   row.dataset.key = item.key;
   return row;
