@@ -65,6 +65,7 @@ public static class QuorumServer
         app.MapTxnRoutes();
         app.MapClusterRoutes();
         app.MapAuthRoutes();
+        app.MapSnapshotRoutes();
         return app;
     }
 }
