@@ -37,6 +37,17 @@ public sealed class StoreCopy : IDisposable
         BackupFormat.Write(destination, state, token);
     }
 
+    /// <summary>
+    /// Writes the copy as <see cref="WriteTo"/> does, on a thread of its own: the writer is
+    /// synchronous, and blocked on a slow destination it would otherwise hold a pool thread for as
+    /// long as the copy takes.
+    /// </summary>
+    /// <param name="destination">Where to write; synchronous writes must be allowed on it.</param>
+    /// <param name="token">Cancels the write.</param>
+    /// <returns>A task that completes when the copy is written.</returns>
+    public Task WriteOnOwnThreadAsync(Stream destination, CancellationToken token = default)
+        => Task.Factory.StartNew(() => WriteTo(destination, token), token, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+
     /// <summary>Releases the pinned version of the state.</summary>
     public void Dispose()
     {
