@@ -1,5 +1,6 @@
 using Quorum.Server.Audit;
 using Quorum.Server.Auth;
+using Quorum.Server.Backup;
 using Quorum.Server.Forwarding;
 using Quorum.Server.Http;
 using Quorum.Server.Membership;
@@ -50,6 +51,9 @@ public static class QuorumServer
             client,
             options.JoinUrls,
             services.GetRequiredService<ILogger<MemberRegistration>>()));
+
+        if (options.Backups is { } backups)
+            builder.Services.AddHostedService(services => new ScheduledBackups(store, backups, TimeProvider.System, services.GetRequiredService<ILogger<ScheduledBackups>>()));
 
         var app = builder.Build();
         app.Lifetime.ApplicationStopped.Register(() => audit.DisposeAsync().AsTask().GetAwaiter().GetResult());

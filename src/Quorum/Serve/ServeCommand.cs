@@ -82,7 +82,7 @@ internal static partial class ServeCommand
             Microsoft.AspNetCore.Builder.WebApplication app;
             try
             {
-                app = QuorumServer.Build(store, client, new ServerOptions { HttpEndPoint = settings.HttpEndPoint, JoinUrls = settings.JoinUrls, Tls = tls, AuditLogPath = settings.AuditLogPath }, loggerFactory);
+                app = QuorumServer.Build(store, client, new ServerOptions { HttpEndPoint = settings.HttpEndPoint, JoinUrls = settings.JoinUrls, Tls = tls, AuditLogPath = settings.AuditLogPath, Backups = settings.Backups }, loggerFactory);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net;
 using Microsoft.Extensions.Logging;
 using Quorum.Contracts;
+using Quorum.Server.Backup;
 using Quorum.Server.Tls;
 using Quorum.Store;
 
@@ -41,6 +42,9 @@ internal sealed class ServeSettings
 
     /// <summary>Gets the file audit records go to, or <see langword="null"/> for the ordinary log.</summary>
     public string? AuditLogPath { get; init; }
+
+    /// <summary>Gets the scheduled backups, or <see langword="null"/> when <c>--backup-dir</c> is not set.</summary>
+    public BackupSchedule? Backups { get; init; }
 
     /// <summary>Gets the node's TLS files; none set means plain HTTP and a plain Raft transport.</summary>
     public required TlsOptions Tls { get; init; }
@@ -118,6 +122,12 @@ internal sealed class ServeSettings
                 LogLevel = ParseLogLevel(GetOrDefault(ServeFlags.LogLevel), Source(ServeFlags.LogLevel)),
                 Tls = tls,
                 AuditLogPath = Get(ServeFlags.AuditLog),
+                Backups = Get(ServeFlags.BackupDir) is { } backupDir
+                    ? new BackupSchedule(
+                        backupDir,
+                        ParseDuration(GetOrDefault(ServeFlags.BackupInterval), Source(ServeFlags.BackupInterval)),
+                        (int)Math.Min(ParseCount(GetOrDefault(ServeFlags.BackupKeep), Source(ServeFlags.BackupKeep)), int.MaxValue))
+                    : null,
             };
         }
         catch (ArgumentException e)
