@@ -40,9 +40,22 @@ internal static class SnapshotVerb
     {
         var path = result.GetRequiredValue(File);
         long downloaded = 0;
-        var info = await BackupFile.SaveAsync(path, async (stream, t) => downloaded = await session.Client.DownloadSnapshotAsync(stream, t), token);
+        BackupInfo info;
+        try
+        {
+            info = await BackupFile.SaveAsync(path, async (stream, t) => downloaded = await session.Client.DownloadSnapshotAsync(stream, t), token);
+        }
+        catch (Exception e) when (e is IOException || (e is HttpRequestException { HttpRequestError: not HttpRequestError.ConnectionError }))
+        {
+            // Not a write: a transfer or a disk that failed half way changed nothing and left no file behind.
+            throw new BackupException($"Saving the copy failed ({e.Message}); nothing was saved.", e);
+        }
+
         if (info.Revision != downloaded)
-            throw new BackupException($"The server announced revision {downloaded}, but the file holds revision {info.Revision}.");
+        {
+            System.IO.File.Delete(path);
+            throw new BackupException($"The server announced revision {downloaded}, but the file holds revision {info.Revision}; nothing was saved.");
+        }
 
         await session.Console.Out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"saved {path}: revision {info.Revision}, {info.Keys} keys, {info.Bytes} bytes"));
         return ExitCodes.Success;
