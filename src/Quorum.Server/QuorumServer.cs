@@ -1,5 +1,6 @@
 using Quorum.Server.Audit;
 using Quorum.Server.Auth;
+using Quorum.Server.Backup;
 using Quorum.Server.Forwarding;
 using Quorum.Server.Http;
 using Quorum.Server.Membership;
@@ -56,6 +57,9 @@ public static class QuorumServer
             options.JoinUrls,
             services.GetRequiredService<ILogger<MemberRegistration>>()));
 
+        if (options.Backups is { } backups)
+            builder.Services.AddHostedService(services => new ScheduledBackups(store, backups, TimeProvider.System, services.GetRequiredService<ILogger<ScheduledBackups>>()));
+
         var app = builder.Build();
         app.Lifetime.ApplicationStopped.Register(() =>
         {
@@ -78,6 +82,7 @@ public static class QuorumServer
         app.MapClusterRoutes();
         app.MapAuthRoutes();
         app.MapWebConsole();
+        app.MapSnapshotRoutes();
         return app;
     }
 }

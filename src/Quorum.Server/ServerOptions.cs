@@ -26,6 +26,9 @@ public sealed class ServerOptions
     /// </summary>
     public Metrics.NodeMetrics? Metrics { get; init; }
 
+    /// <summary>Gets the scheduled backups the leader takes, or <see langword="null"/> for none.</summary>
+    public Backup.BackupSchedule? Backups { get; init; }
+
     /// <summary>Gets how long a stopping server waits for in-flight requests.</summary>
     public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(15);
 }

@@ -13,6 +13,9 @@ var usage = $"""
       serve      run a node (see 'quorum serve --help')
       get, put, del, ls, watch, txn
                  read and write a cluster (below; 'quorum VERB --help' for one)
+      snapshot save FILE | status FILE | restore FILE --data-dir DIR [node flags]
+                 back up a cluster, check a backup, restore one as a new cluster
+                 ('quorum snapshot restore --help')
       help       show this text
 
     {ClientHelp.Text}

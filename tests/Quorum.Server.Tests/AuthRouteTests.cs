@@ -84,6 +84,7 @@ public sealed class AuthRouteTests(AuthNodeServer fixture) : IClassFixture<AuthN
         { "GET", "/status", null },
         { "GET", "/raft/members", null },
         { "GET", "/raft/read-index", null },
+        { "GET", "/snapshot", null },
     };
 
     // What alice (read on app/ only) may not do: method, path, body, words the 403 must contain.
@@ -106,6 +107,7 @@ public sealed class AuthRouteTests(AuthNodeServer fixture) : IClassFixture<AuthN
         { "GET", "/auth/users", null, "needs root" },
         { "POST", "/auth/disable", null, "needs root" },
         { "GET", "/raft/read-index", null, "cluster members only" },
+        { "GET", "/snapshot", null, "needs root" },
     };
 
     [Theory]

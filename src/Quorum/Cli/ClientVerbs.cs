@@ -15,7 +15,7 @@ internal static class ClientVerbs
     /// <summary>Creates every verb's command.</summary>
     /// <returns>The commands, in the order help lists them.</returns>
     public static IEnumerable<Command> CreateAll() =>
-        [GetVerb.Create(), PutVerb.Create(), DeleteVerb.Create(), ListVerb.Create(), WatchVerb.Create(), TxnVerb.Create(), UserVerb.Create(), RoleVerb.Create(), AuthVerb.Create()];
+        [GetVerb.Create(), PutVerb.Create(), DeleteVerb.Create(), ListVerb.Create(), WatchVerb.Create(), TxnVerb.Create(), UserVerb.Create(), RoleVerb.Create(), AuthVerb.Create(), SnapshotVerb.Create()];
 
     /// <summary>Creates a verb's command: its arguments, its flags and <c>--endpoints</c>, and an action that runs it.</summary>
     /// <param name="name">The verb, such as <c>get</c>.</param>

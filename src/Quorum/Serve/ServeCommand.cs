@@ -86,7 +86,7 @@ internal static partial class ServeCommand
             Microsoft.AspNetCore.Builder.WebApplication app;
             try
             {
-                app = QuorumServer.Build(store, client, new ServerOptions { HttpEndPoint = settings.HttpEndPoint, JoinUrls = settings.JoinUrls, Tls = tls, AuditLogPath = settings.AuditLogPath, Metrics = metrics }, loggerFactory);
+                app = QuorumServer.Build(store, client, new ServerOptions { HttpEndPoint = settings.HttpEndPoint, JoinUrls = settings.JoinUrls, Tls = tls, AuditLogPath = settings.AuditLogPath, Metrics = metrics, Backups = settings.Backups }, loggerFactory);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {

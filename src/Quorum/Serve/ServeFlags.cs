@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Quorum.Contracts;
 using Quorum.Server;
+using Quorum.Server.Backup;
 using Quorum.Store;
 
 namespace Quorum.Serve;
@@ -55,6 +56,15 @@ internal static class ServeFlags
 
     /// <summary>The HTTP URL other nodes and clients use.</summary>
     public static readonly ServeFlag AdvertiseHttp = Flag("--advertise-http", "ADVERTISE_HTTP", null, "HTTP URL other nodes and clients use for this node", shownDefault: "http://http address:port");
+
+    /// <summary>The folder scheduled backups go to.</summary>
+    public static readonly ServeFlag BackupDir = Flag("--backup-dir", "BACKUP_DIR", null, "take scheduled backups (on the leader) into this folder, each as 'quorum snapshot save' would", shownDefault: "none: no scheduled backups");
+
+    /// <summary>How often the leader takes a backup.</summary>
+    public static readonly ServeFlag BackupInterval = Flag("--backup-interval", "BACKUP_INTERVAL", "1h", "how often the leader takes a backup into --backup-dir; skipped when the revision has not moved");
+
+    /// <summary>How many backups are kept.</summary>
+    public static readonly ServeFlag BackupKeep = Flag("--backup-keep", "BACKUP_KEEP", Count(BackupSchedule.DefaultKeep), "how many of the newest backups in --backup-dir are kept");
 
     /// <summary>Log entries applied between two snapshots.</summary>
     public static readonly ServeFlag SnapshotInterval = Flag("--snapshot-interval", "SNAPSHOT_INTERVAL", Count(Store.SnapshotInterval), "log entries applied between two snapshots");
@@ -112,6 +122,7 @@ internal static class ServeFlags
     [
         HttpPort, DataDir, RaftAddress, RaftPort, Join, HttpAddress, NodeId, AdvertiseRaft, AdvertiseHttp,
         CertFile, KeyFile, TrustedCaFile, ClientCertAuth, PeerCertFile, PeerKeyFile, PeerTrustedCaFile, AuditLog, OtlpEndpoint,
+        BackupDir, BackupInterval, BackupKeep,
         SnapshotInterval, SnapshotLogSize, MaxValueSize, ElectionTimeout, GroupCommitWait, WatchHistory, WatchHistorySize, LogLevel,
     ];
 

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net;
 using Microsoft.Extensions.Logging;
 using Quorum.Contracts;
+using Quorum.Server.Backup;
 using Quorum.Server.Tls;
 using Quorum.Store;
 
@@ -44,6 +45,9 @@ internal sealed class ServeSettings
 
     /// <summary>Gets the OpenTelemetry collector metrics are pushed to, or <see langword="null"/>.</summary>
     public Uri? OtlpEndpoint { get; init; }
+
+    /// <summary>Gets the scheduled backups, or <see langword="null"/> when <c>--backup-dir</c> is not set.</summary>
+    public BackupSchedule? Backups { get; init; }
 
     /// <summary>Gets the node's TLS files; none set means plain HTTP and a plain Raft transport.</summary>
     public required TlsOptions Tls { get; init; }
@@ -122,6 +126,12 @@ internal sealed class ServeSettings
                 Tls = tls,
                 AuditLogPath = Get(ServeFlags.AuditLog),
                 OtlpEndpoint = ParseOtlpEndpoint(Get(ServeFlags.OtlpEndpoint), Source(ServeFlags.OtlpEndpoint)),
+                Backups = Get(ServeFlags.BackupDir) is { } backupDir
+                    ? new BackupSchedule(
+                        backupDir,
+                        ParseDuration(GetOrDefault(ServeFlags.BackupInterval), Source(ServeFlags.BackupInterval)),
+                        (int)Math.Min(ParseCount(GetOrDefault(ServeFlags.BackupKeep), Source(ServeFlags.BackupKeep)), int.MaxValue))
+                    : null,
             };
         }
         catch (ArgumentException e)

@@ -35,12 +35,22 @@ internal sealed class TestCluster : IAsyncDisposable
         => StartAsync(size, output, null, extraArgs);
 
     /// <summary>Starts a cluster of <paramref name="size"/> nodes whose API the test's clients reach as <paramref name="tls"/> says, and waits until it converges.</summary>
-    public static async Task<TestCluster> StartAsync(int size, ITestOutputHelper output, ClientTls? tls, params string[] extraArgs)
+    public static Task<TestCluster> StartAsync(int size, ITestOutputHelper output, ClientTls? tls, params string[] extraArgs)
+        => StartAsync(size, output, tls, prepareFirst: null, extraArgs);
+
+    /// <summary>
+    /// Starts a cluster as above, after <paramref name="prepareFirst"/> has made the first node's data
+    /// directory (such as by restoring a backup into it); the first node then starts without
+    /// <c>--join</c> and the others join it.
+    /// </summary>
+    public static async Task<TestCluster> StartAsync(int size, ITestOutputHelper output, ClientTls? tls, Func<QuorumNode, Task>? prepareFirst, params string[] extraArgs)
     {
         var cluster = new TestCluster(output, extraArgs, tls);
         try
         {
             var first = cluster.CreateNode();
+            if (prepareFirst is not null)
+                await prepareFirst(first);
             first.Start(extraArgs);
             await first.WaitUntilServingAsync(StartTimeout);
             for (var i = 1; i < size; i++)
