@@ -1,3 +1,4 @@
+using System.Reflection;
 using DotNext.Net.Cluster.Consensus.Raft;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -44,6 +45,7 @@ public sealed partial class QuorumStore : IAsyncDisposable
     private readonly MappedLogTrimmer? logTrimmer;
     private readonly ApplyListeners listeners;
     private readonly LeaseExpirer leaseExpirer;
+    private readonly ReplicationObserver replication;
 
     private QuorumStore(StoreOptions options, DataDirectory directory, RaftNodeHost raft, ApplyListeners listeners, MemberInfo self, bool needsJoin, ILeaderClient? leaderClient, ILogger logger)
     {
@@ -59,9 +61,13 @@ public sealed partial class QuorumStore : IAsyncDisposable
         readBarrier = new ReadBarrier(raft, options, membership, leaderClient);
         logTrimmer = MappedLogTrimmer.Start(directory.LogPath, LogTrimPeriod, logger);
         leaseExpirer = new LeaseExpirer(listeners.Leases, raft, proposer, time, logger);
+        replication = new ReplicationObserver(() => raft.Current, time);
         Self = self;
         NeedsJoin = needsJoin;
     }
+
+    /// <summary>Gets the program's version: the informational version of this build, such as <c>1.0.0+COMMIT</c>.</summary>
+    public static string Version { get; } = typeof(QuorumStore).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
 
     /// <summary>Gets this node's ID and addresses.</summary>
     public MemberInfo Self { get; }
@@ -169,7 +175,11 @@ public sealed partial class QuorumStore : IAsyncDisposable
             Node.Log.LastCommittedEntryIndex,
             AppliedIndex,
             Node.StateMachine.SnapshotIndex,
-            GetMembers());
+            GetMembers(),
+            replication.Observe(address => State.FindMemberByAddress(address)?.Id ?? address),
+            DiskUsage.FileBytes(Node.StateMachine.SnapshotFilePath),
+            DiskUsage.DirectoryBytes(directory.LogPath),
+            Version);
     }
 
     /// <summary>Stops Raft, flushes the log, and releases the data directory.</summary>
@@ -179,6 +189,7 @@ public sealed partial class QuorumStore : IAsyncDisposable
         try
         {
             await leaseExpirer.DisposeAsync();
+            replication.Dispose();
             if (logTrimmer is not null)
                 await logTrimmer.DisposeAsync();
             await raft.DisposeAsync();

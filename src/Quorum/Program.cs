@@ -11,7 +11,7 @@ var usage = $"""
 
     commands:
       serve      run a node (see 'quorum serve --help')
-      get, put, del, ls, watch, txn
+      get, put, del, ls, watch, txn, status
                  read and write a cluster (below; 'quorum VERB --help' for one)
       help       show this text
 
