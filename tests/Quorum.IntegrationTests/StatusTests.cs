@@ -125,4 +125,25 @@ public sealed class StatusTests(ITestOutputHelper output)
         Assert.Equal(cluster.Nodes.Select(n => n.Id).Order(), statuses.EnumerateArray().Select(static s => s.GetProperty("id").GetString()));
         Assert.Equal(2, statuses.EnumerateArray().Single(s => s.GetProperty("id").GetString() == leader.Id).GetProperty("replication").GetArrayLength());
     }
+
+    [Fact]
+    public async Task Cli_status_sends_the_credentials_it_is_given()
+    {
+        // Three nodes: the CLI asks the other two itself, and must send them the credentials too.
+        await using var cluster = await TestCluster.StartAsync(3, output);
+        var node = cluster[0];
+        await node.Client.PutUserAsync("root", "root-pw", []);
+        await node.Client.SetAuthEnabledAsync(true);
+
+        var refused = await QuorumCli.RunAsync(["status", "--endpoints", node.HttpUrl]);
+        Assert.Equal(1, refused.ExitCode);
+        Assert.Contains("401", refused.Stderr, StringComparison.Ordinal);
+        Assert.Empty(refused.Stdout);
+
+        var answered = await QuorumCli.RunAsync(["status", "--endpoints", node.HttpUrl, "--user", "root:root-pw"]);
+        Assert.True(answered.ExitCode == 0, answered.ToString());
+        var rows = answered.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Skip(1).Select(static l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)).ToArray();
+        Assert.Equal(cluster.Nodes.Select(n => n.Id).Order(), rows.Select(static r => r[0]));
+        Assert.Equal(["follower", "follower", "leader"], rows.Select(static r => r[1]).Order());
+    }
 }
