@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Quorum.Contracts.Status;
 
 namespace Quorum.Client;
 
@@ -45,7 +46,24 @@ public sealed record NodeStatus(
     [property: JsonPropertyName("commitIndex")] long CommitIndex,
     [property: JsonPropertyName("appliedIndex")] long AppliedIndex,
     [property: JsonPropertyName("lastSnapshotIndex")] long LastSnapshotIndex,
-    [property: JsonPropertyName("members")] IReadOnlyList<Member> Members);
+    [property: JsonPropertyName("members")] IReadOnlyList<Member> Members)
+{
+    /// <summary>Gets, on the leader, each follower's replication as the leader sees it (match index, last contact); empty on other nodes and from older servers.</summary>
+    [JsonPropertyName("replication")]
+    public IReadOnlyList<FollowerView> Replication { get; init; } = [];
+
+    /// <summary>Gets the size of the node's newest snapshot file in bytes (0: none yet).</summary>
+    [JsonPropertyName("snapshotBytes")]
+    public long SnapshotBytes { get; init; }
+
+    /// <summary>Gets the size of the node's write-ahead log files in bytes.</summary>
+    [JsonPropertyName("logBytes")]
+    public long LogBytes { get; init; }
+
+    /// <summary>Gets the node's program version (its informational version, such as <c>1.0.0+COMMIT</c>); empty from older servers.</summary>
+    [JsonPropertyName("version")]
+    public string Version { get; init; } = string.Empty;
+}
 
 /// <summary>The answer to a write.</summary>
 /// <param name="Status">Always <c>success</c>.</param>

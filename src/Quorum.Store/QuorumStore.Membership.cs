@@ -3,6 +3,8 @@ namespace Quorum.Store;
 /// <summary>Membership: adding and removing voting members, on the leader, through <see cref="Replication.ClusterMembership"/>.</summary>
 public sealed partial class QuorumStore
 {
+    private static readonly TimeSpan MembershipPollInterval = TimeSpan.FromMilliseconds(50);
+
     /// <summary>
     /// Adds a voting member, or updates the addresses of one; idempotent for the same ID and address.
     /// The new member is first brought up to date with the log (or a snapshot), then the new
@@ -34,4 +36,18 @@ public sealed partial class QuorumStore
     /// <param name="id">The member's ID.</param>
     /// <returns>The record, or <see langword="null"/>.</returns>
     public MemberInfo? FindMember(string id) => membership.Find(id);
+
+    /// <summary>
+    /// Waits until this node is a voting member: at once for a node that bootstrapped or restarted
+    /// with its cluster's state, and for a node that joins, once the leader has committed it.
+    /// </summary>
+    /// <param name="token">Cancels waiting.</param>
+    /// <returns>A task that completes when <see cref="IsMember"/> is true.</returns>
+    public async Task WaitUntilMemberAsync(CancellationToken token)
+    {
+        // DotNext's member list has no awaitable change; a short poll costs nothing next to a join.
+        using var timer = new PeriodicTimer(MembershipPollInterval);
+        while (!IsMember)
+            await timer.WaitForNextTickAsync(token);
+    }
 }

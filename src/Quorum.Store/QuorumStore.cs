@@ -1,3 +1,4 @@
+using System.Reflection;
 using DotNext.Net.Cluster.Consensus.Raft;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -46,6 +47,7 @@ public sealed partial class QuorumStore : IAsyncDisposable
     private readonly ApplyListeners listeners;
     private readonly LeaseExpirer leaseExpirer;
     private readonly DotNextMetricsBridge metricsBridge;
+    private readonly ReplicationObserver replication;
 
     private QuorumStore(StoreOptions options, DataDirectory directory, RaftNodeHost raft, ApplyListeners listeners, StoreMetrics metrics, MemberInfo self, bool needsJoin, ILeaderClient? leaderClient, ILogger logger)
     {
@@ -62,11 +64,15 @@ public sealed partial class QuorumStore : IAsyncDisposable
         readBarrier = new ReadBarrier(raft, options, membership, leaderClient);
         logTrimmer = MappedLogTrimmer.Start(directory.LogPath, LogTrimPeriod, logger);
         leaseExpirer = new LeaseExpirer(listeners.Leases, raft, proposer, time, logger);
+        replication = new ReplicationObserver(() => raft.Current, time);
         Self = self;
         NeedsJoin = needsJoin;
         metricsBridge = new DotNextMetricsBridge(metrics, address => State.FindMemberByAddress(address)?.Id);
         ObserveGauges();
     }
+
+    /// <summary>Gets the program's version: the informational version of this build, such as <c>1.0.0+COMMIT</c>.</summary>
+    public static string Version { get; } = typeof(QuorumStore).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "unknown";
 
     /// <summary>Gets this node's ID and addresses.</summary>
     public MemberInfo Self { get; }
@@ -175,7 +181,11 @@ public sealed partial class QuorumStore : IAsyncDisposable
             Node.Log.LastCommittedEntryIndex,
             AppliedIndex,
             Node.StateMachine.SnapshotIndex,
-            GetMembers());
+            GetMembers(),
+            replication.Observe(address => State.FindMemberByAddress(address)?.Id ?? address),
+            DiskUsage.FileBytes(Node.StateMachine.SnapshotFilePath),
+            DiskUsage.DirectoryBytes(directory.LogPath),
+            Version);
     }
 
     /// <summary>Stops Raft, flushes the log, and releases the data directory.</summary>
@@ -185,6 +195,7 @@ public sealed partial class QuorumStore : IAsyncDisposable
         try
         {
             await leaseExpirer.DisposeAsync();
+            replication.Dispose();
             if (logTrimmer is not null)
                 await logTrimmer.DisposeAsync();
             await raft.DisposeAsync();

@@ -16,6 +16,10 @@ public sealed record ClusterMember(string Id, string RaftAddress, string HttpAdd
 /// <param name="AppliedIndex">The highest log index applied to this node's state.</param>
 /// <param name="LastSnapshotIndex">The index of the newest snapshot, or 0.</param>
 /// <param name="Members">The voting members.</param>
+/// <param name="Replication">On the leader, each follower's replication as it sees it; empty on other nodes.</param>
+/// <param name="SnapshotBytes">The size of the newest snapshot file, or 0 when there is none.</param>
+/// <param name="LogBytes">The size of the write-ahead log's files (their length: chunks are allocated ahead, so this is what the log reserves on disk).</param>
+/// <param name="Version">The program's version: the informational version of this build.</param>
 public sealed record StoreStatus(
     string Id,
     string State,
@@ -24,4 +28,8 @@ public sealed record StoreStatus(
     long CommitIndex,
     long AppliedIndex,
     long LastSnapshotIndex,
-    IReadOnlyList<ClusterMember> Members);
+    IReadOnlyList<ClusterMember> Members,
+    IReadOnlyList<FollowerReplication> Replication,
+    long SnapshotBytes,
+    long LogBytes,
+    string Version);

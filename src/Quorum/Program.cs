@@ -11,7 +11,7 @@ var usage = $"""
 
     commands:
       serve      run a node (see 'quorum serve --help')
-      get, put, del, ls, watch, txn
+      get, put, del, ls, watch, txn, status
                  read and write a cluster (below; 'quorum VERB --help' for one)
       snapshot save FILE | status FILE | restore FILE --data-dir DIR [node flags]
                  back up a cluster, check a backup, restore one as a new cluster

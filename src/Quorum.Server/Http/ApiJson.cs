@@ -1,6 +1,7 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Quorum.Contracts.Status;
 
 namespace Quorum.Server.Http;
 
@@ -57,6 +58,10 @@ internal sealed record MemberResponse(
 /// <param name="AppliedIndex">The highest applied index.</param>
 /// <param name="LastSnapshotIndex">The newest snapshot's index.</param>
 /// <param name="Members">The members.</param>
+/// <param name="Replication">On the leader, each follower's replication; empty elsewhere.</param>
+/// <param name="SnapshotBytes">The newest snapshot's size on disk.</param>
+/// <param name="LogBytes">The write-ahead log's size on disk.</param>
+/// <param name="Version">The program's version.</param>
 internal sealed record StatusReport(
     [property: JsonPropertyName("id")] string Id,
     [property: JsonPropertyName("state")] string State,
@@ -65,7 +70,11 @@ internal sealed record StatusReport(
     [property: JsonPropertyName("commitIndex")] long CommitIndex,
     [property: JsonPropertyName("appliedIndex")] long AppliedIndex,
     [property: JsonPropertyName("lastSnapshotIndex")] long LastSnapshotIndex,
-    [property: JsonPropertyName("members")] IReadOnlyList<MemberResponse> Members);
+    [property: JsonPropertyName("members")] IReadOnlyList<MemberResponse> Members,
+    [property: JsonPropertyName("replication")] IReadOnlyList<FollowerView> Replication,
+    [property: JsonPropertyName("snapshotBytes")] long SnapshotBytes,
+    [property: JsonPropertyName("logBytes")] long LogBytes,
+    [property: JsonPropertyName("version")] string Version);
 
 /// <summary>The answer of the internal <c>GET /raft/read-index</c>.</summary>
 /// <param name="Index">The leader's confirmed read index.</param>

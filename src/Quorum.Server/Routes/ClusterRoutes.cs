@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using Quorum.Contracts.Status;
 using Quorum.Server.Auth;
 using Quorum.Server.Forwarding;
 using Quorum.Server.Http;
@@ -74,7 +75,11 @@ internal static class ClusterRoutes
             status.CommitIndex,
             status.AppliedIndex,
             status.LastSnapshotIndex,
-            ToResponses(status.Members));
+            ToResponses(status.Members),
+            status.Replication.Select(static f => new FollowerView(f.Id, f.MatchIndex, f.LastContact, f.SinceLastContactMs)).ToArray(),
+            status.SnapshotBytes,
+            status.LogBytes,
+            status.Version);
         return TypedResults.Json(report, ApiJsonContext.Api.StatusReport);
     }
 

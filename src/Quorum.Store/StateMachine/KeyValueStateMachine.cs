@@ -131,6 +131,9 @@ internal sealed partial class KeyValueStateMachine : IStateMachine, IAsyncDispos
     /// <summary>Gets the index of the latest snapshot the log knows about, or 0.</summary>
     public long SnapshotIndex => Volatile.Read(ref snapshot)?.Index ?? 0;
 
+    /// <summary>Gets the file of the latest snapshot the log knows about, or <see langword="null"/>.</summary>
+    public string? SnapshotFilePath => Volatile.Read(ref snapshot)?.Path;
+
     /// <summary>Gets or sets a value indicating whether snapshots may be taken; off until the log has been verified at start-up.</summary>
     public bool SnapshotsEnabled { get; set; }
 

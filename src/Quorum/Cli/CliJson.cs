@@ -16,9 +16,10 @@ internal sealed record EventLine(
     [property: JsonPropertyName("value"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] byte[]? Value,
     [property: JsonPropertyName("revision")] long Revision);
 
-/// <summary>The JSON lines <c>ls --json</c> and <c>watch --json</c> print, in the contract's shapes (transactions use <see cref="Quorum.Contracts.WireJson"/>).</summary>
+/// <summary>The JSON <c>ls --json</c>, <c>watch --json</c> and <c>status --json</c> print, in the contract's shapes (transactions use <see cref="Quorum.Contracts.WireJson"/>).</summary>
 [JsonSerializable(typeof(KeyItem))]
 [JsonSerializable(typeof(EventLine))]
+[JsonSerializable(typeof(NodeStatus[]))]
 internal sealed partial class CliJson : JsonSerializerContext
 {
     /// <summary>

@@ -28,6 +28,10 @@ internal static class ClientHelp
           txn [FILE|-]
                      run the transaction in FILE (or standard input), written as the HTTP API's JSON:
                      {"compare":[...],"success":[...],"failure":[...]}; print the answer's JSON
+          status [--json]
+                     print the cluster, a row per member: ID, ROLE, TERM, COMMIT, APPLIED, and as the
+                     leader sees it MATCH (the follower's match index), LAG (the leader's commit
+                     index minus it) and LAST CONTACT; --json prints each member's status instead
 
         Values are shown as text when they are UTF-8 without control characters, else as
         base64:<base64>. Put '--' before a key or value that starts with '-'.

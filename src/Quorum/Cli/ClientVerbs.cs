@@ -15,7 +15,7 @@ internal static class ClientVerbs
     /// <summary>Creates every verb's command.</summary>
     /// <returns>The commands, in the order help lists them.</returns>
     public static IEnumerable<Command> CreateAll() =>
-        [GetVerb.Create(), PutVerb.Create(), DeleteVerb.Create(), ListVerb.Create(), WatchVerb.Create(), TxnVerb.Create(), UserVerb.Create(), RoleVerb.Create(), AuthVerb.Create(), SnapshotVerb.Create()];
+        [GetVerb.Create(), PutVerb.Create(), DeleteVerb.Create(), ListVerb.Create(), WatchVerb.Create(), TxnVerb.Create(), UserVerb.Create(), RoleVerb.Create(), AuthVerb.Create(), SnapshotVerb.Create(), StatusVerb.Create()];
 
     /// <summary>Creates a verb's command: its arguments, its flags and <c>--endpoints</c>, and an action that runs it.</summary>
     /// <param name="name">The verb, such as <c>get</c>.</param>
@@ -57,7 +57,7 @@ internal static class ClientVerbs
         await using var console = CliConsole.Open();
         try
         {
-            return await runAsync(result, new ClientSession(client, console), stopping.Token);
+            return await runAsync(result, new ClientSession(client, console, options), stopping.Token);
         }
         catch (QuorumClientException e)
         {

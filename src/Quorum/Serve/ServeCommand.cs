@@ -106,10 +106,15 @@ internal static partial class ServeCommand
 
                 LogServing(logger, nodeId, storeOptions.HttpAddress, storeOptions.AdvertisedRaftAddress);
                 using var appStopping = CancellationTokenSource.CreateLinkedTokenSource(stopping.Token, app.Lifetime.ApplicationStopping);
+                var systemd = new SystemdReadiness(logger);
+                var ready = systemd.NotifyReadyAsync(store, appStopping.Token);
                 await Task.WhenAny(Task.Delay(Timeout.Infinite, appStopping.Token), store.Failed);
 
+                await appStopping.CancelAsync(); // ends the wait for readiness when Raft failed
+                systemd.NotifyStopping();
                 LogStopping(logger);
                 await app.StopAsync(CancellationToken.None);
+                await ready;
             }
         }
 

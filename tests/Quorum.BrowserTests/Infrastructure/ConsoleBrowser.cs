@@ -1,4 +1,5 @@
 using Microsoft.Playwright;
+using Quorum.IntegrationTests.Infrastructure;
 
 namespace Quorum.BrowserTests.Infrastructure;
 
@@ -56,7 +57,7 @@ internal sealed class ConsoleBrowser : IAsyncDisposable
     /// <summary>Saves a full-page screenshot as <c>artifacts/NAME</c> under the repository root (kept by CI).</summary>
     public async Task<string> ScreenshotAsync(string name)
     {
-        var path = Path.Combine(RepositoryRoot(), "artifacts", name);
+        var path = Path.Combine(QuorumProgram.RepositoryRoot, "artifacts", name);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         await Page.ScreenshotAsync(new() { Path = path, FullPage = true });
         return path;
@@ -66,17 +67,6 @@ internal sealed class ConsoleBrowser : IAsyncDisposable
     {
         await browser.DisposeAsync();
         playwright.Dispose();
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "Quorum.slnx")))
-                return directory.FullName;
-        }
-
-        throw new DirectoryNotFoundException("Could not find the repository root (Quorum.slnx) above the test binaries.");
     }
 
     private static void Log(ITestOutputHelper output, string line)

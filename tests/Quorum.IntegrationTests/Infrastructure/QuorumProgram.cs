@@ -12,9 +12,8 @@ internal sealed class QuorumProgram : IAsyncDisposable
     private readonly ConcurrentQueue<string> output = new();
     private readonly Process process;
 
-    private QuorumProgram(IEnumerable<string> args, string? workingDirectory, IReadOnlyDictionary<string, string>? environment, IReadOnlyList<string>? launcher)
+    private QuorumProgram(ProcessStartInfo info, string? workingDirectory, IReadOnlyDictionary<string, string>? environment, Action<IDictionary<string, string?>>? editEnvironment = null)
     {
-        var info = StartInfo(args, launcher);
         info.RedirectStandardOutput = true;
         info.RedirectStandardError = true;
         info.WorkingDirectory = workingDirectory ?? System.IO.Path.GetTempPath();
@@ -24,6 +23,7 @@ internal sealed class QuorumProgram : IAsyncDisposable
             info.Environment.Remove(variable);
         foreach (var (name, value) in environment ?? new Dictionary<string, string>())
             info.Environment[name] = value;
+        editEnvironment?.Invoke(info.Environment);
 
         process = Process.Start(info) ?? throw new InvalidOperationException("Could not start quorum.");
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) output.Enqueue(e.Data); };
@@ -50,7 +50,20 @@ internal sealed class QuorumProgram : IAsyncDisposable
     /// <param name="environment">Variables to set; the node-configuration variables of the test runner are removed.</param>
     /// <param name="launcher">A command that runs the program, its command line appended (such as <see cref="PrivateNetwork.NewNamespace"/>); it must exec it, so that the process started is the program.</param>
     public static QuorumProgram Start(IEnumerable<string> args, string? workingDirectory = null, IReadOnlyDictionary<string, string>? environment = null, IReadOnlyList<string>? launcher = null)
-        => new(args, workingDirectory, environment, launcher);
+        => new(StartInfo(args, launcher), workingDirectory, environment);
+
+    /// <summary>Starts a program file itself (such as a published single-file <c>quorum</c>), not through <c>dotnet</c>.</summary>
+    /// <param name="executable">The program file.</param>
+    /// <param name="args">The arguments, starting with the verb.</param>
+    /// <param name="environment">Variables to set.</param>
+    /// <param name="editEnvironment">Changes the environment last, such as removing variables.</param>
+    public static QuorumProgram StartExecutable(string executable, IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null, Action<IDictionary<string, string?>>? editEnvironment = null)
+    {
+        var info = new ProcessStartInfo(executable) { UseShellExecute = false };
+        foreach (var arg in args)
+            info.ArgumentList.Add(arg);
+        return new(info, workingDirectory: null, environment, editEnvironment);
+    }
 
     /// <summary>Builds the start of <c>dotnet quorum.dll ARGS</c>, behind <paramref name="launcher"/> if given, without shell and with nothing redirected yet.</summary>
     public static ProcessStartInfo StartInfo(IEnumerable<string> args, IReadOnlyList<string>? launcher)
