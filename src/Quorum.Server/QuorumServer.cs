@@ -80,6 +80,7 @@ public static class QuorumServer
         app.MapWatchRoutes();
         app.MapTxnRoutes();
         app.MapClusterRoutes();
+        app.MapClusterStatusRoutes();
         app.MapAuthRoutes();
         app.MapWebConsole();
         app.MapSnapshotRoutes();

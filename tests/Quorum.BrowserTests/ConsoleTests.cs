@@ -69,6 +69,20 @@ public sealed class ConsoleTests(ITestOutputHelper output)
         // The members table follows the node live: its commit and applied index reach the last write.
         await Eventually.UntilAsync(async () => await console.OwnFiguresAsync() is var (_, commit, applied) && commit >= last!.Revision && applied >= last.Revision, Timeout, "the members table to show the last write applied");
 
+        // Every member's row shows that member's own figures (gathered through /cluster/status),
+        // each member's role as it says it, and its term as /status on it says.
+        await Eventually.UntilAsync(
+            async () => await console.FiguresAsync() is var figures && figures.Count == 3 && figures.Values.All(f => f.Applied >= last!.Revision),
+            Timeout,
+            "every member's row to show the last write applied");
+        var shown = await console.FiguresAsync();
+        foreach (var member in cluster.Nodes)
+        {
+            var own = await member.Client.GetStatusAsync();
+            Assert.Equal(own.Term, shown[member.Id].Term);
+            await Expect(page.Locator($"#members tbody tr[data-member=\"{member.Id}\"] td.role")).ToHaveTextAsync(own.State);
+        }
+
         output.WriteLine("screenshot: " + await browser.ScreenshotAsync("console.png"));
     }
 }

@@ -82,6 +82,7 @@ public sealed class AuthRouteTests(AuthNodeServer fixture) : IClassFixture<AuthN
         { "POST", "/auth/token", null },
         { "GET", "/auth/whoami", null },
         { "GET", "/status", null },
+        { "GET", "/cluster/status", null },
         { "GET", "/raft/members", null },
         { "GET", "/raft/read-index", null },
         { "GET", "/snapshot", null },

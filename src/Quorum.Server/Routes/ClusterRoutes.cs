@@ -66,6 +66,14 @@ internal static class ClusterRoutes
     private static JsonHttpResult<StatusReport> Status(HttpContext context, QuorumStore store)
     {
         QueryParameters.RequireOnly(context.Request);
+        return TypedResults.Json(Report(store), ApiJsonContext.Api.StatusReport);
+    }
+
+    /// <summary>Gets this node's status as <c>GET /status</c> answers it.</summary>
+    /// <param name="store">The store.</param>
+    /// <returns>The report.</returns>
+    internal static StatusReport Report(QuorumStore store)
+    {
         var status = store.GetStatus();
         var report = new StatusReport(
             status.Id,
@@ -80,7 +88,7 @@ internal static class ClusterRoutes
             status.SnapshotBytes,
             status.LogBytes,
             status.Version);
-        return TypedResults.Json(report, ApiJsonContext.Api.StatusReport);
+        return report;
     }
 
     private static MemberResponse[] ToResponses(IEnumerable<ClusterMember> members)

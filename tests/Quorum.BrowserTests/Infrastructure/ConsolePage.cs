@@ -28,6 +28,21 @@ internal sealed class ConsolePage(IPage page)
         return ids.Zip(marks, static (id, mark) => (id, mark.Trim().Length > 0)).ToList();
     }
 
+    /// <summary>Reads the term, commit index and applied index the members table shows for each member, by ID.</summary>
+    public async Task<IReadOnlyDictionary<string, (long Term, long Commit, long Applied)>> FiguresAsync()
+    {
+        var result = new Dictionary<string, (long, long, long)>();
+        foreach (var row in await page.Locator("#members tbody tr").AllAsync())
+        {
+            var id = await row.Locator("td.member-id").TextContentAsync() ?? string.Empty;
+            var cells = await row.Locator("td.number").AllTextContentsAsync();
+            if (cells.All(static c => long.TryParse(c, System.Globalization.CultureInfo.InvariantCulture, out _)))
+                result[id] = (long.Parse(cells[0], System.Globalization.CultureInfo.InvariantCulture), long.Parse(cells[1], System.Globalization.CultureInfo.InvariantCulture), long.Parse(cells[2], System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        return result;
+    }
+
     /// <summary>Reads the term, commit index and applied index the members table shows for the node that served the page.</summary>
     public async Task<(long Term, long Commit, long Applied)> OwnFiguresAsync()
     {

@@ -112,18 +112,20 @@ async function refreshHealth() {
   }
 }
 
+/** Members from GET /cluster/status: the node asks every member for its own /status, so each row shows that member's own figures. */
 async function refreshMembers() {
-  const status = await getJson('/status');
+  const cluster = await getJson('/cluster/status');
+  const status = cluster.members.find((m) => m.id === cluster.node).status;
   $('node').textContent = `node ${status.id} · ${status.state} · term ${status.term}`;
   const rows = status.members.map((member) => {
     const self = member.id === status.id;
-    const role = self ? status.state : member.leader ? 'leader' : 'follower';
-    const figures = self ? [status.term, status.commitIndex, status.appliedIndex] : ['—', '—', '—'];
+    const own = cluster.members.find((m) => m.id === member.id) ?? { error: 'not in the answer' };
+    const figures = own.status ? [own.status.term, own.status.commitIndex, own.status.appliedIndex] : ['—', '—', '—'];
     const http = member.http ? el('a', { href: member.http + '/ui/', textContent: member.http }) : '—';
-    const row = el('tr', { className: self ? 'self' : 'hearsay' },
+    const row = el('tr', { className: self ? 'self' : own.status ? 'peer' : 'unreachable', title: own.error ?? '' },
       el('td', { className: 'leader-mark', textContent: member.leader ? '★' : '' }),
       el('td', { className: 'member-id', textContent: member.id }),
-      el('td', { className: 'role', textContent: role }),
+      el('td', { className: 'role', textContent: own.status ? own.status.state : 'unreachable' }),
       ...figures.map((figure) => el('td', { className: 'number', textContent: String(figure) })),
       el('td', {}, http),
       el('td', { textContent: member.address }));
@@ -131,8 +133,10 @@ async function refreshMembers() {
     return row;
   });
   $('members').tBodies[0].replaceChildren(...rows);
+  const unreachable = cluster.members.filter((m) => !m.status).map((m) => `${m.id} (${m.error})`);
   say('members-note', (status.leader ? '' : 'No leader is known at the moment. ')
-    + `Term, commit and applied index are node ${status.id}'s own; the other rows are what it knows of its peers (open a member's console for its figures).`, 'note');
+    + `Each row is the member's own answer, gathered by node ${status.id}; the leader mark is ${status.id}'s view.`
+    + (unreachable.length ? ` Not answering: ${unreachable.join(', ')}.` : ''), 'note');
 }
 
 async function poll() {
