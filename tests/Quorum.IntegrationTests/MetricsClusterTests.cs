@@ -116,6 +116,37 @@ public sealed class MetricsClusterTests(ITestOutputHelper output)
         }
     }
 
+    [Fact]
+    public async Task A_slow_disk_shows_in_the_fsync_histogram()
+    {
+        // strace (Debian's, installed by .ci/run) holds every flush syscall of the node for 30 ms
+        // before it runs: a disk whose flushes take 30 ms more. DotNext flushes its log with msync
+        // (the log is memory-mapped) and fsync.
+        const int Writes = 10;
+        const string Flushes = "fsync,fdatasync,msync";
+        using var data = new TemporaryDirectory("quorum-slow-disk");
+        var httpPort = Ports.Next();
+        await using var node = QuorumProgram.Start(
+            ["serve", "--node-id", "slow-disk", "--data-dir", data.Path, "--http-port", httpPort.ToString(), "--raft-port", Ports.Next().ToString()],
+            launcher: ["strace", "-f", "--seccomp-bpf", "-qq", "-o", "/dev/null", "-e", "trace=" + Flushes, "-e", $"inject={Flushes}:delay_enter=30000", "--"]);
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}") };
+        await Eventually.UntilAsync(async () => (await http.GetAsync("/ready")).IsSuccessStatusCode, Timeout, "the node under strace to be ready");
+
+        var before = PrometheusScrape.Parse(await http.GetStringAsync("/metrics"))["quorum_disk_wal_fsync_duration_seconds"];
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        for (var i = 0; i < Writes; i++)
+            Assert.True((await http.PutAsync($"/key/slow/{i}", new StringContent("v"))).IsSuccessStatusCode);
+
+        // The fault took effect: each write waited for at least one delayed flush.
+        Assert.True(started.Elapsed >= TimeSpan.FromMilliseconds(30 * Writes), $"{Writes} writes took {started.ElapsedMilliseconds} ms: the flushes were not delayed");
+        var after = PrometheusScrape.Parse(await http.GetStringAsync("/metrics"))["quorum_disk_wal_fsync_duration_seconds"];
+        var slow = SlowerThan(after, 0.016) - SlowerThan(before, 0.016);
+        Assert.True(slow >= Writes, $"only {slow} flushes over 16 ms were counted for {Writes} writes on a disk that takes 30 ms a flush");
+    }
+
+    private static double SlowerThan(PrometheusFamily histogram, double seconds)
+        => histogram.HistogramCount() - histogram.Samples.Single(s => s.Name.EndsWith("_bucket", StringComparison.Ordinal) && s["le"] == seconds.ToString(System.Globalization.CultureInfo.InvariantCulture)).Value;
+
     private static async Task<IReadOnlyDictionary<string, PrometheusFamily>> ScrapeAsync(QuorumNode node)
         => PrometheusScrape.Parse(await node.Http.GetStringAsync("/metrics"));
 }

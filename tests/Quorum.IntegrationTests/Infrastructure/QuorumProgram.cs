@@ -99,7 +99,8 @@ internal sealed class QuorumProgram : IAsyncDisposable
     {
         if (!process.HasExited)
         {
-            process.Kill();
+            // The whole tree: a launcher (strace) may run the program as its child.
+            process.Kill(entireProcessTree: true);
             process.WaitForExit();
         }
     }
@@ -116,7 +117,7 @@ internal sealed class QuorumProgram : IAsyncDisposable
             {
             }
 
-            process.Kill();
+            process.Kill(entireProcessTree: true);
             await process.WaitForExitAsync();
         }
 
