@@ -21,6 +21,17 @@ public sealed partial class QuorumStore
     /// <returns>The user's identity, or <see langword="null"/> for an unknown user or a wrong password.</returns>
     public Identity? Authenticate(string user, string password) => credentials.Verify(Auth, user, password);
 
+    /// <summary>
+    /// Waits until this node has applied every write committed before the call (the barrier of a
+    /// linearizable read). A follower may not yet have applied a user the leader just created, or
+    /// whose token the leader just issued: credentials it does not recognise are checked again
+    /// after this, so a refusal is decided on the cluster's current users, not on a lagging copy.
+    /// </summary>
+    /// <param name="token">Cancels waiting.</param>
+    /// <returns>A task that completes when this node is current.</returns>
+    /// <exception cref="UnavailableException">No leader, or no quorum, confirmed the barrier.</exception>
+    public ValueTask CatchUpAsync(CancellationToken token = default) => readBarrier.WaitUntilCurrentAsync(token);
+
     /// <summary>Adds a user, or replaces its roles and (when given) its password. Must be called on the leader.</summary>
     /// <param name="name">The user's name.</param>
     /// <param name="password">The new password, or <see langword="null"/> to keep the old one.</param>

@@ -52,6 +52,16 @@ public sealed class AuthClusterTests(ITestOutputHelper output)
         var carolToken = await TokenAsync(leader, Basic("carol", "carol-pw"));
         await ExpectAsync(follower, "PUT", "/key/app/carol", "1", carolToken, HttpStatusCode.OK);
         await ExpectAsync(leader, "DELETE", "/auth/users/carol", null, Root, HttpStatusCode.OK);
+
+        // A user the leader has just added, and a token it has just issued them, work at once on a
+        // follower that may not have applied the user yet: it catches up before it refuses.
+        for (var i = 0; i < 10; i++)
+        {
+            await ExpectAsync(leader, "PUT", $"/auth/users/new{i}", $$"""{"password":"new-pw","roles":["app-rw"]}""", Root, HttpStatusCode.OK);
+            await ExpectAsync(follower, "PUT", $"/key/app/new{i}", "basic", Basic($"new{i}", "new-pw"), HttpStatusCode.OK);
+            await ExpectAsync(leader, "PUT", $"/auth/users/newer{i}", $$"""{"password":"new-pw","roles":["app-rw"]}""", Root, HttpStatusCode.OK);
+            await ExpectAsync(follower, "PUT", $"/key/app/newer{i}", "bearer", await TokenAsync(leader, Basic($"newer{i}", "new-pw")), HttpStatusCode.OK);
+        }
         await Eventually.UntilAsync(async () => (await SendAsync(follower, "GET", "/key/app/x", null, carolToken)).StatusCode == HttpStatusCode.Unauthorized, Timeout, "the deleted user's token to be refused");
 
         // The leader dies: the new one enforces the same users and roles.

@@ -41,6 +41,14 @@ internal sealed class AuthenticationMiddleware(RequestDelegate next, QuorumStore
         }
 
         var (identity, problem) = Identify(context, auth, header);
+        if (problem is not null && !store.IsLeader && await CaughtUpAsync(context))
+        {
+            // Refused on a follower's copy of the users, which may lag the leader's by a moment
+            // (a user just added, a token just issued for them): decide again on current state.
+            auth = store.Auth;
+            (identity, problem) = Identify(context, auth, header);
+        }
+
         context.Features.Set(new Caller(identity));
         if (auth.Enabled && (identity is null || problem is not null) && context.GetEndpoint()?.Metadata.GetMetadata<IAllowAnonymous>() is null)
         {
@@ -50,6 +58,20 @@ internal sealed class AuthenticationMiddleware(RequestDelegate next, QuorumStore
         }
 
         await next(context);
+    }
+
+    // False when the barrier cannot be had (no leader or quorum): the first answer stands.
+    private async Task<bool> CaughtUpAsync(HttpContext context)
+    {
+        try
+        {
+            await store.CatchUpAsync(context.RequestAborted);
+            return true;
+        }
+        catch (UnavailableException)
+        {
+            return false;
+        }
     }
 
     private (Identity? Identity, string? Problem) Identify(HttpContext context, AuthState auth, string header)
