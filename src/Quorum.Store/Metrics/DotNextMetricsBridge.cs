@@ -23,6 +23,11 @@ internal sealed class DotNextMetricsBridge : IDisposable
     private readonly StoreMetrics metrics;
     private readonly Func<string, string?> memberIdOf;
 
+    // Address -> member ID, so that a round trip (several per replication round) does not read the
+    // state: reading it makes the state machine publish a new version after every apply. A member's
+    // Raft address never changes (Raft knows members by address), so a found ID stays right.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> memberIds = new(StringComparer.Ordinal);
+
     /// <summary>Starts listening.</summary>
     /// <param name="metrics">Where the measurements go.</param>
     /// <param name="memberIdOf">Finds a member's ID by its Raft address (<c>host:port</c>), or <see langword="null"/>.</param>
@@ -70,6 +75,13 @@ internal sealed class DotNextMetricsBridge : IDisposable
 
         // A DnsEndPoint prints as "Unspecified/host:port".
         address = address[(address.LastIndexOf('/') + 1)..];
-        metrics.PeerRoundTripTime.Record(ms / 1000, new KeyValuePair<string, object?>("peer", memberIdOf(address) ?? address));
+        if (!memberIds.TryGetValue(address, out var peer))
+        {
+            peer = memberIdOf(address) ?? address;
+            if (peer != address)
+                memberIds.TryAdd(address, peer);
+        }
+
+        metrics.PeerRoundTripTime.Record(ms / 1000, new KeyValuePair<string, object?>("peer", peer));
     }
 }
