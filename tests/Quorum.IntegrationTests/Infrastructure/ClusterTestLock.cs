@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 
 namespace Quorum.IntegrationTests.Infrastructure;
 
@@ -11,38 +10,33 @@ namespace Quorum.IntegrationTests.Infrastructure;
 /// `dotnet test` on the solution runs test projects on as many MSBuild nodes as there are cores: the
 /// CLI passes its own <c>-maxcpucount</c>, which overrides a <c>-m:1</c> in a response file. Two
 /// assemblies of multi-process clusters on two cores slow each other's elections and deadlines, so
-/// each one blocks here, when it is loaded, until the one before it has finished. The lock is
-/// <c>flock(LOCK_EX)</c> on an open file, which the kernel releases when the process ends, even if it
-/// crashes; it belongs to the open file, not to a thread.
+/// each one waits here, when it is loaded, for the one before it to finish. The lock is an advisory
+/// <c>flock</c> (what <see cref="FileShare.None"/> takes on Linux), released when the process ends,
+/// even if it crashes.
 /// </remarks>
-internal static partial class ClusterTestLock
+internal static class ClusterTestLock
 {
-    private const int LockExclusive = 2;
-    private const int ReadWriteCreate = 0x2 | 0x40; // O_RDWR | O_CREAT
-    private const int Interrupted = 4; // EINTR
     private static readonly string LockPath = Path.Combine(Path.GetTempPath(), "quorum-cluster-tests.lock");
+    private static FileStream? held;
 
 #pragma warning disable CA2255 // A test assembly's module initializer: it must run before any of its tests.
     [ModuleInitializer]
 #pragma warning restore CA2255
     internal static void Acquire()
     {
-        // Opened with libc, not FileStream: .NET takes a non-blocking flock of its own on open, which
-        // would fail instead of waiting. The descriptor stays open, and locked, until the process ends.
-        var fd = Open(LockPath, ReadWriteCreate, Convert.ToInt32("644", 8));
-        if (fd < 0)
-            throw new IOException($"Could not open {LockPath}: errno {Marshal.GetLastPInvokeError()}.");
-
-        while (Flock(fd, LockExclusive) != 0)
+        while (held is null)
         {
-            if (Marshal.GetLastPInvokeError() != Interrupted)
-                throw new IOException($"Could not lock {LockPath}: errno {Marshal.GetLastPInvokeError()}.");
+            try
+            {
+                held = new FileStream(LockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException)
+            {
+                // FileStream's lock never waits, so this polls it. A blocking flock on a descriptor
+                // of our own was tried: without close-on-exec, processes the tests start inherited
+                // the lock, and a CI run went wrong.
+                Thread.Sleep(250);
+            }
         }
     }
-
-    [DllImport("libc", EntryPoint = "open", SetLastError = true)]
-    private static extern int Open([MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags, int mode);
-
-    [DllImport("libc", EntryPoint = "flock", SetLastError = true)]
-    private static extern int Flock(int fd, int operation);
 }
