@@ -10,7 +10,8 @@ namespace Quorum.Store.Tests;
 /// the lock re-reads the last entry index but not the snapshot index. A snapshot installed in
 /// between moves the last entry index past entries that were never written; the flusher asks for
 /// their metadata pages, gets MissingPageException, and the log fails for good (the node's Raft
-/// cluster becomes a zombie).
+/// cluster becomes a zombie). Still present in 6.12.2 (2026-12-07): this test passes against it,
+/// so <c>RaftNodeHost</c>'s restart-from-disk stays.
 /// </summary>
 public sealed class DotNextSnapshotInstallRaceTests
 {
