@@ -38,16 +38,43 @@ public sealed partial class QuorumStore
     public MemberInfo? FindMember(string id) => membership.Find(id);
 
     /// <summary>
-    /// Waits until this node is a voting member: at once for a node that bootstrapped or restarted
-    /// with its cluster's state, and for a node that joins, once the leader has committed it.
+    /// Gets a value indicating that this node was started with an empty data directory to join a
+    /// cluster and has not yet confirmed (<see cref="ConfirmMembershipAsync"/>) that it is a member.
+    /// </summary>
+    public bool NeedsJoin => directory.JoinPending;
+
+    /// <summary>
+    /// Confirms, for a node that asked to join, that it is a member of its cluster's latest
+    /// configuration: it first catches up with everything the leader has committed (which includes
+    /// the configuration entry that added it), because part-way through the log a node can see
+    /// itself a member, or removed, in a configuration long replaced. Once confirmed, the node no
+    /// longer <see cref="NeedsJoin"/>, and being left out of a later configuration means it was removed.
     /// </summary>
     /// <param name="token">Cancels waiting.</param>
-    /// <returns>A task that completes when <see cref="IsMember"/> is true.</returns>
+    /// <returns><see langword="true"/> when this node is a member of the latest configuration; <see langword="false"/> when it must ask again.</returns>
+    /// <exception cref="UnavailableException">No leader, or no quorum, confirmed how far the log goes.</exception>
+    public async Task<bool> ConfirmMembershipAsync(CancellationToken token)
+    {
+        await CatchUpAsync(token);
+        if (!IsMember)
+            return false;
+
+        directory.JoinPending = false;
+        return true;
+    }
+
+    /// <summary>
+    /// Waits until this node is a voting member: at once for a node that bootstrapped or restarted
+    /// with its cluster's state, and for a node that joins, once it has confirmed that the leader
+    /// committed it (<see cref="ConfirmMembershipAsync"/>).
+    /// </summary>
+    /// <param name="token">Cancels waiting.</param>
+    /// <returns>A task that completes when <see cref="IsMember"/> is true and <see cref="NeedsJoin"/> false.</returns>
     public async Task WaitUntilMemberAsync(CancellationToken token)
     {
         // DotNext's member list has no awaitable change; a short poll costs nothing next to a join.
         using var timer = new PeriodicTimer(MembershipPollInterval);
-        while (!IsMember)
+        while (!IsMember || NeedsJoin)
             await timer.WaitForNextTickAsync(token);
     }
 }

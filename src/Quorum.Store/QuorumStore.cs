@@ -49,7 +49,7 @@ public sealed partial class QuorumStore : IAsyncDisposable
     private readonly DotNextMetricsBridge metricsBridge;
     private readonly ReplicationObserver replication;
 
-    private QuorumStore(StoreOptions options, DataDirectory directory, RaftNodeHost raft, ApplyListeners listeners, StoreMetrics metrics, MemberInfo self, bool needsJoin, ILeaderClient? leaderClient, ILogger logger)
+    private QuorumStore(StoreOptions options, DataDirectory directory, RaftNodeHost raft, ApplyListeners listeners, StoreMetrics metrics, MemberInfo self, ILeaderClient? leaderClient, ILogger logger)
     {
         Metrics = metrics;
         var time = TimeProvider.System;
@@ -66,7 +66,6 @@ public sealed partial class QuorumStore : IAsyncDisposable
         leaseExpirer = new LeaseExpirer(listeners.Leases, raft, proposer, time, logger);
         replication = new ReplicationObserver(() => raft.Current, time);
         Self = self;
-        NeedsJoin = needsJoin;
         metricsBridge = new DotNextMetricsBridge(metrics, address => State.FindMemberByAddress(address)?.Id);
         ObserveGauges();
     }
@@ -76,9 +75,6 @@ public sealed partial class QuorumStore : IAsyncDisposable
 
     /// <summary>Gets this node's ID and addresses.</summary>
     public MemberInfo Self { get; }
-
-    /// <summary>Gets a value indicating that this node started with an empty data directory and must be added to an existing cluster.</summary>
-    public bool NeedsJoin { get; }
 
     /// <summary>Gets the store's options.</summary>
     public StoreOptions Options => options;
@@ -141,12 +137,15 @@ public sealed partial class QuorumStore : IAsyncDisposable
             }
 
             var bootstrap = !hasCluster && !options.JoinExistingCluster;
+            if (!hasCluster && options.JoinExistingCluster)
+                directory.JoinPending = true;
+
             var listeners = new ApplyListeners(new WatchHub(), new LeaseTracker(TimeProvider.System));
             var metrics = options.Metrics ?? new StoreMetrics();
             var raft = await RaftNodeHost.StartAsync(options, directory, bootstrap, listeners, metrics, loggerFactory, token);
             var self = new MemberInfo(identity.Id, identity.RaftAddress, options.HttpAddress);
-            var store = new QuorumStore(options, directory, raft, listeners, metrics, self, !hasCluster && options.JoinExistingCluster, leaderClient, logger);
-            store.LogOpened(self.Id, directory.Path, bootstrap ? "bootstrapped a new cluster" : hasCluster ? "rejoining its cluster" : "waiting to be added to a cluster");
+            var store = new QuorumStore(options, directory, raft, listeners, metrics, self, leaderClient, logger);
+            store.LogOpened(self.Id, directory.Path, bootstrap ? "bootstrapped a new cluster" : directory.JoinPending ? "waiting to be added to a cluster" : "rejoining its cluster");
             return store;
         }
         catch

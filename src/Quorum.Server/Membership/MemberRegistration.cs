@@ -9,7 +9,8 @@ namespace Quorum.Server.Membership;
 
 /// <summary>
 /// Makes sure the cluster knows this node. A node started with an empty data directory and
-/// <c>--join</c> asks the given members, in turn and with backoff, to add it until one accepts. A
+/// <c>--join</c> asks the given members, in turn and with backoff, to add it until one accepts and
+/// it has seen itself in the cluster's latest configuration. A
 /// member whose addresses the replicated member table lacks or has wrong (the bootstrap node, a
 /// node added by hand without its HTTP address, a node restarted with a new HTTP address) records
 /// them through the leader.
@@ -25,8 +26,6 @@ internal sealed partial class MemberRegistration(QuorumStore store, NodeClient c
     private static readonly TimeSpan LongestRetry = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan CheckInterval = TimeSpan.FromSeconds(2);
     private static readonly TimeSpan JoinTimeout = TimeSpan.FromSeconds(75);
-
-    private bool joined;
 
     /// <inheritdoc/>
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -73,18 +72,22 @@ internal sealed partial class MemberRegistration(QuorumStore store, NodeClient c
     // Returns true when there is nothing (more) to do for now.
     private async Task<bool> StepAsync(CancellationToken token)
     {
-        if (!store.IsMember)
+        if (store.NeedsJoin)
         {
-            // A node asks to join once. Not being a member after that means it was removed, and a
-            // removed node must stay out: asking again would undo the removal a moment later.
-            if (joined || !store.NeedsJoin)
-                return true;
+            // A joining node asks (adding a member is idempotent on the leader) until it has seen
+            // itself in the cluster's latest configuration. Whether it is a member part-way through
+            // receiving the log decides nothing: the log may hold its own earlier removal, from
+            // before its disk was replaced, followed by the addition it asked for.
+            if (!await TryJoinAsync(token) || !await store.ConfirmMembershipAsync(token))
+                return false;
 
-            joined = await TryJoinAsync(token);
-            return joined;
+            LogConfirmed();
         }
 
-        joined = true;
+        // A node that is no longer a member after that was removed, and must stay out: asking
+        // again would undo the removal a moment later.
+        if (!store.IsMember)
+            return true;
 
         if (store.Leader is not { } leader)
             return false;
@@ -152,6 +155,9 @@ internal sealed partial class MemberRegistration(QuorumStore store, NodeClient c
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Joined the cluster through {Seed}")]
     private partial void LogJoined(string seed);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "This node is a member of its cluster's latest configuration")]
+    private partial void LogConfirmed();
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Asking {Seed} to add this node failed: {Reason}; will retry")]
     private partial void LogJoinFailed(string seed, string reason);

@@ -9,7 +9,8 @@ namespace Quorum.Store.Storage;
 /// </summary>
 /// <remarks>
 /// Layout: <c>LOCK</c> (the lock, holding the owner's PID), <c>node.json</c> (identity),
-/// <c>cluster.config</c> (Raft membership), <c>wal/</c> (the write-ahead log), <c>snapshots/</c>.
+/// <c>cluster.config</c> (Raft membership), <c>wal/</c> (the write-ahead log), <c>snapshots/</c>,
+/// and <c>join.pending</c> while a node started to join a cluster has not yet confirmed it is a member.
 /// </remarks>
 internal sealed class DataDirectory : IDisposable
 {
@@ -41,6 +42,26 @@ internal sealed class DataDirectory : IDisposable
 
     /// <summary>Gets a value indicating that the directory already belongs to a cluster.</summary>
     public bool HasClusterState => File.Exists(ClusterConfigurationFile);
+
+    /// <summary>
+    /// Gets or sets a value indicating that this node was started to join a cluster and has not yet
+    /// confirmed that it is a member of the cluster's latest configuration. Kept as a file so that a
+    /// node restarted part-way through joining (with some of the log, but perhaps only the part that
+    /// predates its addition) goes on asking rather than deciding from that history.
+    /// </summary>
+    public bool JoinPending
+    {
+        get => File.Exists(JoinPendingFile);
+        set
+        {
+            if (value)
+                File.WriteAllText(JoinPendingFile, "this node waits to be confirmed as a member of its cluster\n");
+            else
+                File.Delete(JoinPendingFile);
+        }
+    }
+
+    private string JoinPendingFile => System.IO.Path.Combine(Path, "join.pending");
 
     /// <summary>Gets a value indicating that the write-ahead log holds pages of entries.</summary>
     public bool HasLogEntries => HasFiles(System.IO.Path.Combine(LogPath, "metadata")) || HasFiles(System.IO.Path.Combine(LogPath, "data"));
