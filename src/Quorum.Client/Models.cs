@@ -23,11 +23,13 @@ public sealed record VersionedValue(byte[] Value, long Revision);
 /// <param name="Address">Its Raft address.</param>
 /// <param name="Http">Its HTTP base URL.</param>
 /// <param name="Leader">Whether it leads.</param>
+/// <param name="Voter">Whether it votes: false for a member being added that is still catching up with the log (true when a server too old to say leaves it out).</param>
 public sealed record Member(
     [property: JsonPropertyName("id")] string Id,
     [property: JsonPropertyName("address")] string Address,
     [property: JsonPropertyName("http")] string Http,
-    [property: JsonPropertyName("leader")] bool Leader);
+    [property: JsonPropertyName("leader")] bool Leader,
+    [property: JsonPropertyName("voter")] bool Voter = true);
 
 /// <summary>A node's view of itself and its cluster.</summary>
 /// <param name="Id">The node's ID.</param>

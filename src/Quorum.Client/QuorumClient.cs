@@ -254,22 +254,24 @@ public sealed partial class QuorumClient : IDisposable
     /// <param name="id">Its ID.</param>
     /// <param name="raftAddress">Its Raft address, <c>host:port</c>.</param>
     /// <param name="httpAddress">Its HTTP base URL, if known.</param>
+    /// <param name="force">Add it even if the cluster would be left without a majority the leader can reach now (otherwise refused with 409).</param>
     /// <param name="token">Cancels the request.</param>
     /// <returns>A task that completes when the member is part of the committed configuration.</returns>
-    public async Task AddMemberAsync(string id, string raftAddress, string? httpAddress = null, CancellationToken token = default)
+    public async Task AddMemberAsync(string id, string raftAddress, string? httpAddress = null, bool force = false, CancellationToken token = default)
     {
-        using var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Post, "raft/add") { Content = JsonContent.Create(new AddMemberRequest(id, raftAddress, httpAddress), ClientJsonContext.Default.AddMemberRequest) }, token);
+        using var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Post, force ? "raft/add?force=true" : "raft/add") { Content = JsonContent.Create(new AddMemberRequest(id, raftAddress, httpAddress), ClientJsonContext.Default.AddMemberRequest) }, token);
         if (!response.IsSuccessStatusCode)
             throw await ErrorAsync(response, token);
     }
 
     /// <summary>Removes a voting member.</summary>
     /// <param name="id">Its ID.</param>
+    /// <param name="force">Remove it even if the cluster would be left without a majority the leader can reach now (otherwise refused with 409).</param>
     /// <param name="token">Cancels the request.</param>
     /// <returns>A task that completes when the new configuration is committed.</returns>
-    public async Task RemoveMemberAsync(string id, CancellationToken token = default)
+    public async Task RemoveMemberAsync(string id, bool force = false, CancellationToken token = default)
     {
-        using var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Post, "raft/remove") { Content = JsonContent.Create(new RemoveMemberRequest(id), ClientJsonContext.Default.RemoveMemberRequest) }, token);
+        using var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Post, force ? "raft/remove?force=true" : "raft/remove") { Content = JsonContent.Create(new RemoveMemberRequest(id), ClientJsonContext.Default.RemoveMemberRequest) }, token);
         if (!response.IsSuccessStatusCode)
             throw await ErrorAsync(response, token);
     }

@@ -5,30 +5,37 @@ public sealed partial class QuorumStore
 {
     private static readonly TimeSpan MembershipPollInterval = TimeSpan.FromMilliseconds(50);
 
+    // A follower that answered within this long counts as reachable for a membership change: six
+    // heartbeat rounds at the default election timeout (heartbeats go out every half of it), and
+    // never under a second, so one slow round does not make a live member look gone.
+    private static TimeSpan ReachableWindow(StoreOptions options) => TimeSpan.FromTicks(Math.Max(TimeSpan.TicksPerSecond, options.ElectionTimeout.Ticks * 3));
+
     /// <summary>
     /// Adds a voting member, or updates the addresses of one; idempotent for the same ID and address.
     /// The new member is first brought up to date with the log (or a snapshot), then the new
     /// configuration is committed. Must be called on the leader.
     /// </summary>
     /// <param name="member">The member; an empty <see cref="MemberInfo.HttpAddress"/> keeps the one already known.</param>
+    /// <param name="force">Make the change even if the new configuration would lack a majority the leader can reach now.</param>
     /// <param name="token">Cancels waiting.</param>
     /// <returns>A task that completes when the member is part of the committed configuration.</returns>
     /// <exception cref="ArgumentException">The ID or an address is malformed.</exception>
-    /// <exception cref="MembershipException">The ID or the address already belongs to another member.</exception>
-    /// <exception cref="UnavailableException">This node is not the leader, another membership change is in progress, or the new member did not catch up in time.</exception>
+    /// <exception cref="MembershipException">The ID or the address already belongs to another member, another membership change is in progress, or (unless forced) the change would leave no reachable majority.</exception>
+    /// <exception cref="UnavailableException">This node is not the leader, or the new member did not catch up in time.</exception>
     /// <exception cref="WriteOutcomeUnknownException">The change was not confirmed in time.</exception>
-    public Task AddMemberAsync(MemberInfo member, CancellationToken token = default) => membership.AddAsync(member, token);
+    public Task AddMemberAsync(MemberInfo member, bool force = false, CancellationToken token = default) => membership.AddAsync(member, force, token);
 
     /// <summary>Removes a voting member; a node may remove itself. Must be called on the leader.</summary>
     /// <param name="id">The member's ID.</param>
+    /// <param name="force">Make the change even if the new configuration would lack a majority the leader can reach now.</param>
     /// <param name="token">Cancels waiting.</param>
     /// <returns>A task that completes when the new configuration is committed.</returns>
-    /// <exception cref="MembershipException">No member has this ID.</exception>
-    /// <exception cref="UnavailableException">This node is not the leader, or another membership change is in progress.</exception>
+    /// <exception cref="MembershipException">No member has this ID, another membership change is in progress, or (unless forced) the change would leave no reachable majority.</exception>
+    /// <exception cref="UnavailableException">This node is not the leader.</exception>
     /// <exception cref="WriteOutcomeUnknownException">The change was not confirmed in time.</exception>
-    public Task RemoveMemberAsync(string id, CancellationToken token = default) => membership.RemoveAsync(id, token);
+    public Task RemoveMemberAsync(string id, bool force = false, CancellationToken token = default) => membership.RemoveAsync(id, force, token);
 
-    /// <summary>Gets the voting members, with their addresses and which one leads.</summary>
+    /// <summary>Gets the voting members, and on the leader a member still catching up (<see cref="ClusterMember.IsVoter"/> false), with their addresses and which one leads.</summary>
     /// <returns>The members, ordered by ID.</returns>
     public IReadOnlyList<ClusterMember> GetMembers() => membership.List();
 

@@ -60,11 +60,11 @@ public sealed partial class QuorumStore : IAsyncDisposable
         this.logger = logger;
         commands = new CommandFactory(options.MaxValueBytes, time);
         proposer = new Proposer(raft, options, metrics);
-        membership = new ClusterMembership(raft, proposer, self, logger);
+        replication = new ReplicationObserver(() => raft.Current, time);
+        membership = new ClusterMembership(raft, proposer, replication, ReachableWindow(options), self, logger);
         readBarrier = new ReadBarrier(raft, options, membership, leaderClient);
         logTrimmer = MappedLogTrimmer.Start(directory.LogPath, LogTrimPeriod, logger);
         leaseExpirer = new LeaseExpirer(listeners.Leases, raft, proposer, time, logger);
-        replication = new ReplicationObserver(() => raft.Current, time);
         Self = self;
         metricsBridge = new DotNextMetricsBridge(metrics, address => State.FindMemberByAddress(address)?.Id);
         ObserveGauges();

@@ -5,7 +5,11 @@ namespace Quorum.Store;
 /// <param name="RaftAddress">Its Raft address.</param>
 /// <param name="HttpAddress">The base URL of its HTTP API; empty when not yet known.</param>
 /// <param name="IsLeader">Whether it is the leader this node knows of.</param>
-public sealed record ClusterMember(string Id, string RaftAddress, string HttpAddress, bool IsLeader);
+public sealed record ClusterMember(string Id, string RaftAddress, string HttpAddress, bool IsLeader)
+{
+    /// <summary>Gets a value indicating that the member votes; a member being added does not until it has caught up with the log.</summary>
+    public bool IsVoter { get; init; } = true;
+}
 
 /// <summary>A node's view of itself and its cluster.</summary>
 /// <param name="Id">This node's ID.</param>

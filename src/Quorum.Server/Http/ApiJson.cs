@@ -43,11 +43,13 @@ internal sealed record RemoveRequest([property: JsonPropertyName("ID")] string? 
 /// <param name="Address">Its Raft address.</param>
 /// <param name="Http">Its HTTP base URL.</param>
 /// <param name="Leader">Whether it leads.</param>
+/// <param name="Voter">Whether it votes: false for a member being added that is still catching up with the log.</param>
 internal sealed record MemberResponse(
     [property: JsonPropertyName("id")] string Id,
     [property: JsonPropertyName("address")] string Address,
     [property: JsonPropertyName("http")] string Http,
-    [property: JsonPropertyName("leader")] bool Leader);
+    [property: JsonPropertyName("leader")] bool Leader,
+    [property: JsonPropertyName("voter")] bool Voter);
 
 /// <summary>The answer of <c>GET /status</c>.</summary>
 /// <param name="Id">This node's ID.</param>

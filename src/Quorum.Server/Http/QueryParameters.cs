@@ -77,4 +77,21 @@ internal static class QueryParameters
 
         return number;
     }
+
+    /// <summary>Reads an optional switch: <c>true</c> or <c>false</c>, absent meaning false.</summary>
+    /// <param name="request">The request.</param>
+    /// <param name="name">The parameter.</param>
+    /// <returns>The value.</returns>
+    /// <exception cref="ApiException">The value is neither.</exception>
+    public static bool Switch(HttpRequest request, string name)
+    {
+        if (!request.Query.TryGetValue(name, out var value))
+            return false;
+        return value.ToString() switch
+        {
+            "true" => true,
+            "false" => false,
+            var other => throw ApiException.BadRequest($"{name} must be 'true' or 'false', not '{other}'."),
+        };
+    }
 }

@@ -77,8 +77,9 @@ internal sealed partial class MemberRegistration(QuorumStore store, NodeClient c
             // A joining node asks (adding a member is idempotent on the leader) until it has seen
             // itself in the cluster's latest configuration. Whether it is a member part-way through
             // receiving the log decides nothing: the log may hold its own earlier removal, from
-            // before its disk was replaced, followed by the addition it asked for.
-            if (!await TryJoinAsync(token) || !await store.ConfirmMembershipAsync(token))
+            // before its disk was replaced, followed by the addition it asked for. A node that
+            // looks like a member already (added by an operator, or an earlier request) only checks.
+            if ((!store.IsMember && !await TryJoinAsync(token)) || !await store.ConfirmMembershipAsync(token))
                 return false;
 
             LogConfirmed();
@@ -97,7 +98,7 @@ internal sealed partial class MemberRegistration(QuorumStore store, NodeClient c
             return true;
 
         if (store.IsLeader)
-            await store.AddMemberAsync(self, token);
+            await store.AddMemberAsync(self, force: false, token);
         else if (leader.HttpAddress.Length == 0 || !await PostJoinAsync(leader.HttpAddress, token))
             return false;
 

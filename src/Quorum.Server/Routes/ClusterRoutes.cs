@@ -28,25 +28,27 @@ internal static class ClusterRoutes
 
     private static async Task<IResult> AddAsync(HttpContext context, QuorumStore store)
     {
-        QueryParameters.RequireOnly(context.Request);
+        QueryParameters.RequireOnly(context.Request, "force");
+        var force = QueryParameters.Switch(context.Request, "force");
         var request = await RequestBody.ReadJsonAsync(context, ApiJsonContext.Api.JoinRequest);
         if (string.IsNullOrWhiteSpace(request.Id))
             throw ApiException.BadRequest("\"ID\" is required: the new member's node ID.");
         if (string.IsNullOrWhiteSpace(request.Address))
             throw ApiException.BadRequest("\"Address\" is required: the new member's Raft address, host:port.");
 
-        await store.AddMemberAsync(new MemberInfo(request.Id, request.Address, request.Http ?? string.Empty), context.RequestAborted);
+        await store.AddMemberAsync(new MemberInfo(request.Id, request.Address, request.Http ?? string.Empty), force, context.RequestAborted);
         return TypedResults.Json(new StatusResponse("success"), ApiJsonContext.Api.StatusResponse);
     }
 
     private static async Task<IResult> RemoveAsync(HttpContext context, QuorumStore store)
     {
-        QueryParameters.RequireOnly(context.Request);
+        QueryParameters.RequireOnly(context.Request, "force");
+        var force = QueryParameters.Switch(context.Request, "force");
         var request = await RequestBody.ReadJsonAsync(context, ApiJsonContext.Api.RemoveRequest);
         if (string.IsNullOrWhiteSpace(request.Id))
             throw ApiException.BadRequest("\"ID\" is required: the node ID of the member to remove.");
 
-        await store.RemoveMemberAsync(request.Id, context.RequestAborted);
+        await store.RemoveMemberAsync(request.Id, force, context.RequestAborted);
         return TypedResults.Json(new StatusResponse("success"), ApiJsonContext.Api.StatusResponse);
     }
 
@@ -92,5 +94,5 @@ internal static class ClusterRoutes
     }
 
     private static MemberResponse[] ToResponses(IEnumerable<ClusterMember> members)
-        => members.Select(static m => new MemberResponse(m.Id, m.RaftAddress, m.HttpAddress, m.IsLeader)).ToArray();
+        => members.Select(static m => new MemberResponse(m.Id, m.RaftAddress, m.HttpAddress, m.IsLeader, m.IsVoter)).ToArray();
 }

@@ -91,6 +91,22 @@ internal sealed class ReplicationObserver : IDisposable
             .ToList();
     }
 
+    /// <summary>Gets the followers that answered a replication request lately, as this node, if it leads, sees them.</summary>
+    /// <param name="within">How recent the last answer must be.</param>
+    /// <returns>Their Raft addresses, formatted as <c>host:port</c>; empty when this node does not lead.</returns>
+    public IReadOnlySet<string> Reachable(TimeSpan within)
+    {
+        var current = node();
+        if (current.LeadershipToken.IsCancellationRequested)
+            return new HashSet<string>();
+
+        var now = time.GetUtcNow();
+        return current.Cluster.Members
+            .Where(m => m.IsRemote && lastContact.TryGetValue(m.EndPoint.ToString() ?? string.Empty, out var at) && now - at <= within)
+            .Select(static m => NetworkAddress.Format(m.EndPoint))
+            .ToHashSet(StringComparer.Ordinal);
+    }
+
     /// <inheritdoc/>
     public void Dispose() => listener.Dispose();
 

@@ -12,13 +12,24 @@ namespace Quorum.Store.Replication;
 /// table (<see cref="SetMemberCommand"/>) adds each one's ID and HTTP address, so this node can name
 /// the leader and send clients to it.
 /// </summary>
+/// <remarks>
+/// Changes are made one at a time (a second one meanwhile is refused), and only when the new
+/// configuration keeps a majority the leader can reach now (<see cref="ReachableMajority"/>),
+/// unless forced. A member being added is listed as a non-voter while DotNext's warm-up rounds
+/// bring it up to date, before the configuration that makes it a voter is proposed.
+/// </remarks>
 /// <param name="raft">The Raft node.</param>
 /// <param name="proposer">Records member table changes in the log.</param>
+/// <param name="replication">Which followers the leader has heard from lately.</param>
+/// <param name="reachableWindow">How recently a follower must have answered to count as reachable.</param>
 /// <param name="self">This node's ID and addresses.</param>
 /// <param name="logger">The logger.</param>
-internal sealed partial class ClusterMembership(RaftNodeHost raft, Proposer proposer, MemberInfo self, ILogger logger)
+internal sealed partial class ClusterMembership(RaftNodeHost raft, Proposer proposer, ReplicationObserver replication, TimeSpan reachableWindow, MemberInfo self, ILogger logger)
 {
     private static readonly TimeSpan MembershipTimeout = TimeSpan.FromSeconds(60);
+
+    private int changing;
+    private volatile MemberInfo? catchingUp;
 
     private RaftNode Node => raft.Current;
 
@@ -26,7 +37,7 @@ internal sealed partial class ClusterMembership(RaftNodeHost raft, Proposer prop
     public MemberInfo? Leader => Node.Cluster.Leader is { } leader ? Describe(leader.EndPoint) : null;
 
     /// <summary>Adds a voting member, or updates its addresses; see <see cref="QuorumStore.AddMemberAsync"/>.</summary>
-    public async Task AddAsync(MemberInfo member, CancellationToken token)
+    public async Task AddAsync(MemberInfo member, bool force, CancellationToken token)
     {
         ArgumentNullException.ThrowIfNull(member);
         if (!StoreOptions.IsValidNodeId(member.Id))
@@ -39,6 +50,7 @@ internal sealed partial class ClusterMembership(RaftNodeHost raft, Proposer prop
         var node = Node;
         _ = await node.AcquireLeadershipAsync(token);
         var raftAddress = NetworkAddress.Format(endPoint);
+        using var change = BeginChange();
         var voters = await node.GetVotersAsync(token);
         var members = node.StateMachine.State.Members;
         foreach (var known in members.Values)
@@ -59,7 +71,18 @@ internal sealed partial class ClusterMembership(RaftNodeHost raft, Proposer prop
         if (voters.Contains(raftAddress))
             return;
 
-        await ChangeConfigurationAsync(t => node.Cluster.AddMemberAsync(endPoint, t), $"Adding member '{member.Id}' was not confirmed in time; check GET /raft/members, then retry if it is absent.", token);
+        if (!force && ReachableMajority.CheckAdd(voters, ReachableVoters(node), Name) is { } unsafeAdd)
+            throw new MembershipException(unsafeAdd);
+
+        catchingUp = record;
+        try
+        {
+            await ChangeConfigurationAsync(t => node.Cluster.AddMemberAsync(endPoint, t), $"Adding member '{member.Id}' was not confirmed in time; check GET /raft/members, then retry if it is absent.", token);
+        }
+        finally
+        {
+            catchingUp = null;
+        }
 
         if (!(await node.GetVotersAsync(token)).Contains(raftAddress))
             throw new UnavailableException($"Member '{member.Id}' at {raftAddress} did not catch up with the log in time. Check that it is running and reachable there, then retry.");
@@ -68,14 +91,17 @@ internal sealed partial class ClusterMembership(RaftNodeHost raft, Proposer prop
     }
 
     /// <summary>Removes a voting member; see <see cref="QuorumStore.RemoveMemberAsync"/>.</summary>
-    public async Task RemoveAsync(string id, CancellationToken token)
+    public async Task RemoveAsync(string id, bool force, CancellationToken token)
     {
         ArgumentException.ThrowIfNullOrEmpty(id);
         var node = Node;
         _ = await node.AcquireLeadershipAsync(token);
+        using var change = BeginChange();
         var voters = await node.GetVotersAsync(token);
         if (!node.StateMachine.State.Members.TryGetValue(id, out var member) || !voters.Contains(member.RaftAddress) || !NetworkAddress.TryParse(member.RaftAddress, out var endPoint))
             throw new MembershipException($"The cluster has no member with ID '{id}'. See GET /raft/members.", isUnknownMember: true);
+        if (!force && ReachableMajority.CheckRemove(voters, ReachableVoters(node), member.RaftAddress, Name) is { } unsafeRemoval)
+            throw new MembershipException(unsafeRemoval);
 
         await ChangeConfigurationAsync(t => node.Cluster.RemoveMemberAsync(endPoint, t), $"Removing member '{id}' was not confirmed in time; check GET /raft/members, then retry if it is still there.", token);
 
@@ -94,19 +120,22 @@ internal sealed partial class ClusterMembership(RaftNodeHost raft, Proposer prop
         }
     }
 
-    /// <summary>Gets the voting members, with their addresses and which one leads, ordered by ID.</summary>
+    /// <summary>Gets the voting members, and on the leader a member still catching up, with their addresses and which one leads, ordered by ID.</summary>
     public IReadOnlyList<ClusterMember> List()
     {
         var node = Node;
         var leader = node.Cluster.Leader?.EndPoint;
-        return node.Cluster.Members
+        var voters = node.Cluster.Members
             .Select(m =>
             {
                 var info = Describe(m.EndPoint);
                 return new ClusterMember(info.Id, info.RaftAddress, info.HttpAddress, leader is not null && m.EndPoint.Equals(leader));
             })
-            .OrderBy(static m => m.Id, StringComparer.Ordinal)
-            .ToArray();
+            .ToList();
+        if (catchingUp is { } learner && !voters.Exists(v => v.RaftAddress == learner.RaftAddress))
+            voters.Add(new ClusterMember(learner.Id, learner.RaftAddress, learner.HttpAddress, IsLeader: false) { IsVoter = false });
+
+        return voters.OrderBy(static m => m.Id, StringComparer.Ordinal).ToArray();
     }
 
     /// <summary>Gets the member table's record of a member, whether or not it is a voter.</summary>
@@ -121,14 +150,40 @@ internal sealed partial class ClusterMembership(RaftNodeHost raft, Proposer prop
         {
             await change(timeout.Token);
         }
-        catch (RaftCluster<RaftClusterMember>.ConcurrentMembershipModificationException e)
+        catch (RaftCluster<RaftClusterMember>.ConcurrentMembershipModificationException)
         {
-            throw new UnavailableException("Another membership change is in progress. Retry when it completes.", e);
+            throw ChangeInProgress();
         }
         catch (Exception e) when (e is DotNextNotLeaderException or OperationCanceledException && !token.IsCancellationRequested)
         {
             throw new WriteOutcomeUnknownException(unconfirmed, e);
         }
+    }
+
+    // Admits one change at a time on this leader; DotNext refuses a second configuration change only
+    // once the first reaches it, after the member table has already been written.
+    private ChangeSlot BeginChange()
+    {
+        if (Interlocked.Exchange(ref changing, 1) == 1)
+            throw ChangeInProgress();
+        return new ChangeSlot(this);
+    }
+
+    private static MembershipException ChangeInProgress()
+        => new("Another membership change is in progress; make one change at a time. Retry when it completes (see GET /raft/members).");
+
+    // The voters the leader can reach now: itself, and the followers that answered lately.
+    private HashSet<string> ReachableVoters(RaftNode node)
+    {
+        var reachable = new HashSet<string>(replication.Reachable(reachableWindow), StringComparer.Ordinal) { NetworkAddress.Format(node.LocalAddress) };
+        return reachable;
+    }
+
+    private string Name(string raftAddress) => Node.StateMachine.State.FindMemberByAddress(raftAddress)?.Id ?? raftAddress;
+
+    private readonly struct ChangeSlot(ClusterMembership owner) : IDisposable
+    {
+        public void Dispose() => Volatile.Write(ref owner.changing, 0);
     }
 
     // Names a Raft member by the member table, or by its address when the table has no record of it.
