@@ -4,6 +4,7 @@ namespace Quorum.Store;
 public sealed partial class QuorumStore
 {
     private static readonly TimeSpan MembershipPollInterval = TimeSpan.FromMilliseconds(50);
+    private static readonly TimeSpan StepDownDrain = TimeSpan.FromSeconds(1);
 
     // A follower that answered within this long counts as reachable for a membership change: six
     // heartbeat rounds at the default election timeout (heartbeats go out every half of it), and
@@ -83,5 +84,21 @@ public sealed partial class QuorumStore
         using var timer = new PeriodicTimer(MembershipPollInterval);
         while (!IsMember || NeedsJoin)
             await timer.WaitForNextTickAsync(token);
+    }
+
+    /// <summary>
+    /// Prepares a planned stop: new writes are refused (503, so clients retry elsewhere), writes
+    /// already proposed are given up to a second to commit (resigning under them would leave their
+    /// outcome unknown: 504), then a leader resigns, so the others elect a successor while this node
+    /// drains its requests, and the node takes no part in elections from then on. Call it when a
+    /// stop begins, before draining requests.
+    /// </summary>
+    /// <param name="token">Cancels the transitions.</param>
+    /// <returns><see langword="true"/> when this node led and resigned.</returns>
+    public async Task<bool> StepDownAsync(CancellationToken token)
+    {
+        proposer.Close();
+        await proposer.WaitIdleAsync(StepDownDrain, token);
+        return await Node.StepDownAsync(token);
     }
 }

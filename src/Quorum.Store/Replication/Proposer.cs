@@ -27,11 +27,13 @@ internal sealed class Proposer(RaftNodeHost raft, StoreOptions options, StoreMet
     private const int MaxCommandsPerEntry = 512;
     private const long MaxBytesPerEntry = 4L * 1024 * 1024;
     private const int MaxGatherBackoff = 64;
+    private static readonly TimeSpan IdlePoll = TimeSpan.FromMilliseconds(5);
     private const string Superseded = "Leadership moved before the write was committed; it was not applied. Retry.";
 
     private readonly Lock gate = new();
     private readonly LinkedList<PendingCommand> queue = new();
     private int inFlight;
+    private volatile bool closed;
     private TaskCompletionSource? gathered;
     private int gatherTarget;
     private int gatherSkips;
@@ -71,8 +73,35 @@ internal sealed class Proposer(RaftNodeHost raft, StoreOptions options, StoreMet
         }
     }
 
+    /// <summary>Refuses every later proposal with <see cref="UnavailableException"/> (503): this node is about to stop.</summary>
+    public void Close() => closed = true;
+
+    /// <summary>Waits until no proposal is queued or being replicated, or until <paramref name="timeout"/> has passed.</summary>
+    /// <param name="timeout">The longest wait.</param>
+    /// <param name="token">Cancels waiting.</param>
+    /// <returns>A task that completes when the proposer is idle or the time is up.</returns>
+    public async Task WaitIdleAsync(TimeSpan timeout, CancellationToken token)
+    {
+        // Polled: this runs once, at a planned stop, and a proposal's completion has no event to
+        // wait on that would not cost every write something.
+        var deadline = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
+        while (Environment.TickCount64 < deadline)
+        {
+            lock (gate)
+            {
+                if (inFlight == 0 && queue.Count == 0)
+                    return;
+            }
+
+            await Task.Delay(IdlePoll, token);
+        }
+    }
+
     private async Task<CommandOutcome> ProposeCountedAsync(Command command, CancellationToken token)
     {
+        if (closed)
+            throw new UnavailableException("This node is stopping and takes no new writes. Retry on another member.");
+
         var pending = new PendingCommand(command, token);
         List<PendingCommand>? batch = null;
         lock (gate)

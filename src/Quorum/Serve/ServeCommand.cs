@@ -18,6 +18,8 @@ namespace Quorum.Serve;
 /// </summary>
 internal static partial class ServeCommand
 {
+    private static readonly TimeSpan StepDownTimeout = TimeSpan.FromSeconds(2);
+
     /// <summary>Creates the <c>serve</c> command: its flags (<see cref="ServeFlags"/>) and its action.</summary>
     /// <returns>The command.</returns>
     public static Command Create()
@@ -113,6 +115,7 @@ internal static partial class ServeCommand
                 await appStopping.CancelAsync(); // ends the wait for readiness when Raft failed
                 systemd.NotifyStopping();
                 LogStopping(logger);
+                await StepDownAsync(store, logger);
                 await app.StopAsync(CancellationToken.None);
                 await ready;
             }
@@ -128,6 +131,21 @@ internal static partial class ServeCommand
         {
             context.Cancel = true;
             stopping.Cancel();
+        }
+    }
+
+    // A leader resigns before it drains its requests, so the others elect a successor meanwhile.
+    // Bounded: a stop must not hang on Raft, which may be the thing that is broken.
+    private static async Task StepDownAsync(QuorumStore store, ILogger logger)
+    {
+        using var timeout = new CancellationTokenSource(StepDownTimeout);
+        try
+        {
+            await store.StepDownAsync(timeout.Token);
+        }
+        catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or InvalidOperationException)
+        {
+            LogStepDownFailed(logger, e.Message);
         }
     }
 
@@ -156,6 +174,9 @@ internal static partial class ServeCommand
 
     [LoggerMessage(Level = LogLevel.Critical, Message = "{Variable}=1: the leader answers read indexes without confirming its leadership with a quorum, so a deposed leader may serve stale reads. This is a planted bug for testing the fault-injection suite; never set it in production")]
     private static partial void LogPlantedQuorumRoundBug(ILogger logger, string variable);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Stepping down before the stop failed ({Reason}); stopping anyway")]
+    private static partial void LogStepDownFailed(ILogger logger, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Stopping: finishing requests in flight, then flushing the log")]
     private static partial void LogStopping(ILogger logger);
