@@ -48,6 +48,7 @@ public sealed partial class QuorumStore : IAsyncDisposable
     private readonly LeaseExpirer leaseExpirer;
     private readonly DotNextMetricsBridge metricsBridge;
     private readonly ReplicationObserver replication;
+    private readonly SlowIoWarnings slowIo;
 
     private QuorumStore(StoreOptions options, DataDirectory directory, RaftNodeHost raft, ApplyListeners listeners, StoreMetrics metrics, MemberInfo self, ILeaderClient? leaderClient, ILogger logger)
     {
@@ -66,6 +67,7 @@ public sealed partial class QuorumStore : IAsyncDisposable
         logTrimmer = MappedLogTrimmer.Start(directory.LogPath, LogTrimPeriod, logger);
         leaseExpirer = new LeaseExpirer(listeners.Leases, raft, proposer, time, logger);
         Self = self;
+        slowIo = new SlowIoWarnings(metrics, options.SlowFsyncWarning, options.SlowPeerWarning, logger);
         metricsBridge = new DotNextMetricsBridge(metrics, address => State.FindMemberByAddress(address)?.Id);
         ObserveGauges();
     }
@@ -194,6 +196,7 @@ public sealed partial class QuorumStore : IAsyncDisposable
         try
         {
             await leaseExpirer.DisposeAsync();
+            await slowIo.DisposeAsync();
             replication.Dispose();
             if (logTrimmer is not null)
                 await logTrimmer.DisposeAsync();

@@ -112,6 +112,12 @@ public sealed record StoreOptions
             : throw new ArgumentOutOfRangeException(nameof(value), "The election timeout must be between 50ms and 60s.");
     }
 
+    /// <summary>Gets the write-ahead log flush p99 above which the node warns in its log (checked every 5 s); the alert rules' warning level by default.</summary>
+    public TimeSpan SlowFsyncWarning { get; init; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>Gets the AppendEntries round-trip p99 to a peer above which the leader warns in its log (checked every 5 s); the alert rules' level by default.</summary>
+    public TimeSpan SlowPeerWarning { get; init; } = TimeSpan.FromMilliseconds(150);
+
     /// <summary>Gets how long a write may wait for its commit before its outcome is reported unknown.</summary>
     public TimeSpan WriteTimeout
     {

@@ -117,7 +117,7 @@ public sealed class MetricsClusterTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task A_slow_disk_shows_in_the_fsync_histogram()
+    public async Task A_slow_disk_shows_in_the_fsync_histogram_and_in_a_warning_with_the_measured_figure()
     {
         // strace (Debian's, installed by .ci/run) holds every flush syscall of the node for 30 ms
         // before it runs: a disk whose flushes take 30 ms more. DotNext flushes its log with msync
@@ -127,7 +127,7 @@ public sealed class MetricsClusterTests(ITestOutputHelper output)
         using var data = new TemporaryDirectory("quorum-slow-disk");
         var httpPort = Ports.Next();
         await using var node = QuorumProgram.Start(
-            ["serve", "--node-id", "slow-disk", "--data-dir", data.Path, "--http-port", httpPort.ToString(), "--raft-port", Ports.Next().ToString()],
+            ["serve", "--node-id", "slow-disk", "--data-dir", data.Path, "--http-port", httpPort.ToString(), "--raft-port", Ports.Next().ToString(), "--warn-fsync", "20ms"],
             launcher: ["strace", "-f", "--seccomp-bpf", "-qq", "-o", "/dev/null", "-e", "trace=" + Flushes, "-e", $"inject={Flushes}:delay_enter=30000", "--"]);
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{httpPort}") };
         await Eventually.UntilAsync(async () => (await http.GetAsync("/ready")).IsSuccessStatusCode, Timeout, "the node under strace to be ready");
@@ -142,6 +142,13 @@ public sealed class MetricsClusterTests(ITestOutputHelper output)
         var after = PrometheusScrape.Parse(await http.GetStringAsync("/metrics"))["quorum_disk_wal_fsync_duration_seconds"];
         var slow = SlowerThan(after, 0.016) - SlowerThan(before, 0.016);
         Assert.True(slow >= Writes, $"only {slow} flushes over 16 ms were counted for {Writes} writes on a disk that takes 30 ms a flush");
+
+        // The node says so itself, with the figure: a p99 of at least the injected 30 ms.
+        var warning = await Eventually.GetAsync(
+            () => Task.FromResult(System.Text.RegularExpressions.Regex.Match(node.Output, @"Slow disk: write-ahead log flush p99 (\d+(\.\d)?) ms") is { Success: true } match ? match : null),
+            Timeout,
+            "a slow-disk warning in the node's log");
+        Assert.True(double.Parse(warning.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) >= 30, warning.Value);
     }
 
     private static double SlowerThan(PrometheusFamily histogram, double seconds)

@@ -78,6 +78,12 @@ internal static class ServeFlags
     /// <summary>The shortest election timeout.</summary>
     public static readonly ServeFlag ElectionTimeout = Flag("--election-timeout", "ELECTION_TIMEOUT", DurationText.Format(Store.ElectionTimeout), "shortest election timeout; the longest is twice it");
 
+    /// <summary>The flush p99 above which the node warns.</summary>
+    public static readonly ServeFlag WarnFsync = Flag("--warn-fsync", "WARN_FSYNC", DurationText.Format(Store.SlowFsyncWarning), "warn in the log when the write-ahead log's flush p99 over 5 s passes this");
+
+    /// <summary>The peer round-trip p99 above which the leader warns.</summary>
+    public static readonly ServeFlag WarnPeerRtt = Flag("--warn-peer-rtt", "WARN_PEER_RTT", DurationText.Format(Store.SlowPeerWarning), "warn in the log when a peer's AppendEntries round-trip p99 over 5 s passes this");
+
     /// <summary>How long a batch of writes may wait for more.</summary>
     public static readonly ServeFlag GroupCommitWait = Flag("--group-commit-wait", "GROUP_COMMIT_WAIT", DurationText.Format(Store.GroupCommitWait), "under load, how long the next batch of writes may wait for more (0 turns it off)");
 
@@ -123,7 +129,7 @@ internal static class ServeFlags
         HttpPort, DataDir, RaftAddress, RaftPort, Join, HttpAddress, NodeId, AdvertiseRaft, AdvertiseHttp,
         CertFile, KeyFile, TrustedCaFile, ClientCertAuth, PeerCertFile, PeerKeyFile, PeerTrustedCaFile, AuditLog, OtlpEndpoint,
         BackupDir, BackupInterval, BackupKeep,
-        SnapshotInterval, SnapshotLogSize, MaxValueSize, ElectionTimeout, GroupCommitWait, WatchHistory, WatchHistorySize, LogLevel,
+        SnapshotInterval, SnapshotLogSize, MaxValueSize, ElectionTimeout, GroupCommitWait, WatchHistory, WatchHistorySize, WarnFsync, WarnPeerRtt, LogLevel,
     ];
 
     private static ServeFlag Flag(string name, string variable, string? defaultValue, string meaning, string? shownDefault = null)

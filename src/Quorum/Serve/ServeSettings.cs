@@ -111,6 +111,8 @@ internal sealed class ServeSettings
                 MaxValueBytes = (int)ParseSize(GetOrDefault(ServeFlags.MaxValueSize), Source(ServeFlags.MaxValueSize), MaxValueSize),
                 ElectionTimeout = ParseDuration(GetOrDefault(ServeFlags.ElectionTimeout), Source(ServeFlags.ElectionTimeout)),
                 GroupCommitWait = ParseWait(GetOrDefault(ServeFlags.GroupCommitWait), Source(ServeFlags.GroupCommitWait)),
+                SlowFsyncWarning = ParseDuration(GetOrDefault(ServeFlags.WarnFsync), Source(ServeFlags.WarnFsync)),
+                SlowPeerWarning = ParseDuration(GetOrDefault(ServeFlags.WarnPeerRtt), Source(ServeFlags.WarnPeerRtt)),
                 WatchHistoryChanges = ParseCount(GetOrDefault(ServeFlags.WatchHistory), Source(ServeFlags.WatchHistory), allowZero: true),
                 WatchHistoryBytes = ParseSize(GetOrDefault(ServeFlags.WatchHistorySize), Source(ServeFlags.WatchHistorySize), MaxSnapshotLogSize),
                 SkipReadBarrier = environment(PlantedBugVariable) == "1",
