@@ -23,7 +23,7 @@ internal static class RecoverVerb
     /// <returns>The command.</returns>
     public static Command Create()
     {
-        var command = new Command("recover", "Disaster recovery when most members are lost for good: make the stopped survivor's data directory that of a ONE-node cluster whose only voter is the survivor, keeping every entry its log holds. Then start it with 'quorum serve' (same flags, no --join) and join new nodes to it. Writes the survivor never received are lost; see the operations guide.")
+        var command = new Command("recover", "Disaster recovery when most members are lost for good: make the stopped survivor's data directory that of a ONE-node cluster whose only voter is the survivor, keeping every entry its log holds. Then start it with 'quorum serve' (same flags, no --join) and join new nodes to it. Writes the survivor never received are lost; see README.md, 'Disaster recovery'.")
         {
             DataDir,
         };
