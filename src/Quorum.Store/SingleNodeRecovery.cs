@@ -89,9 +89,14 @@ public static class SingleNodeRecovery
                 token.ThrowIfCancellationRequested();
 
                 // The recovery's entries get a term of their own, above the survivor's: a lost leader
-                // may have written other entries at the same indices in the survivor's term.
+                // may have written other entries at the same indices in the survivor's term. DotNext
+                // makes the only voter leader in the term it finds (measured: a survivor at term 0
+                // led in term 0, the dead leader's), so this is also the recovered leader's term.
                 term++;
                 await ((IPersistentState)log).UpdateTermAsync(term, resetLastVote: true, CancellationToken.None);
+
+                // The member table is changed by a log command rather than by rewriting the
+                // snapshot: a rewritten snapshot would disagree with the log a joiner may copy.
                 if (dropped.Count > 0)
                 {
                     var removals = CommandCodec.Encode([.. dropped.Select(static id => new RemoveMemberCommand(id))]);
