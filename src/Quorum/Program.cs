@@ -16,6 +16,9 @@ var usage = $"""
       snapshot save FILE | status FILE | restore FILE --data-dir DIR [node flags]
                  back up a cluster, check a backup, restore one as a new cluster
                  ('quorum snapshot restore --help')
+      recover --data-dir DIR
+                 disaster recovery: make one stopped survivor a one-node cluster
+                 ('quorum recover --help')
       help       show this text
 
     {ClientHelp.Text}
@@ -25,6 +28,7 @@ var root = new RootCommand("Quorum: a replicated, strongly consistent key-value 
 root.Subcommands.Add(ServeCommand.Create());
 foreach (var verb in ClientVerbs.CreateAll())
     root.Subcommands.Add(verb);
+root.Subcommands.Add(RecoverVerb.Create());
 
 var help = new Command("help", "show the usage");
 help.SetAction(_ => Print(Console.Out, ExitCodes.Success));

@@ -150,6 +150,18 @@ internal sealed partial class RaftNode : IAsyncDisposable
         return committed.Members.Select(NetworkAddress.Format).ToHashSet(StringComparer.Ordinal);
     }
 
+    /// <summary>Gets the write-ahead log's options; whatever opens a node's log, running or offline, must open it with these.</summary>
+    /// <param name="directory">The data directory.</param>
+    /// <returns>The options.</returns>
+    public static WriteAheadLog.Options CreateLogOptions(DataDirectory directory) => new()
+    {
+        Location = directory.LogPath,
+
+        // One OS page per chunk (the default) costs about 40% of write throughput.
+        ChunkSize = LogChunkSize,
+        HashAlgorithm = WriteAheadLog.IntegrityHashAlgorithm.XxHash3,
+    };
+
     /// <summary>Restores the state, opens the log and starts the Raft cluster.</summary>
     /// <param name="options">The store's options.</param>
     /// <param name="directory">The (locked) data directory.</param>
@@ -177,16 +189,7 @@ internal sealed partial class RaftNode : IAsyncDisposable
 
         await stateMachine.RestoreAsync(token);
 
-        var log = new DurableWriteAheadLog(
-            new WriteAheadLog.Options
-            {
-                Location = directory.LogPath,
-
-                // One OS page per chunk (the default) costs about 40% of write throughput.
-                ChunkSize = LogChunkSize,
-                HashAlgorithm = WriteAheadLog.IntegrityHashAlgorithm.XxHash3,
-            },
-            stateMachine);
+        var log = new DurableWriteAheadLog(CreateLogOptions(directory), stateMachine);
 
         if (!NetworkAddress.TryParse(options.AdvertisedRaftAddress, out var advertised))
             throw new ArgumentException($"Raft address '{options.AdvertisedRaftAddress}' is not host:port.", nameof(options));
