@@ -111,6 +111,10 @@ public static class SingleNodeRecovery
                 await log.FlushAsync(CancellationToken.None);
 
                 await ReplaceConfigurationAsync(directory, alone, configurationIndex);
+
+                // A survivor that had not yet confirmed its own join must not go on asking to join a
+                // cluster that is gone: from now on it is the cluster.
+                directory.JoinPending = false;
                 return new RecoveryReport(identity.Id, identity.RaftAddress, term, commitIndex, lastIndex, configurationIndex, previous, dropped);
             }
         }
