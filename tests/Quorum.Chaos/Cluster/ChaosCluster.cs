@@ -12,13 +12,17 @@ internal sealed class ChaosCluster : IAsyncDisposable
     // of its uids.
     private const int FirstCandidateUid = 1_900_000_000;
 
-    private ChaosCluster(IReadOnlyList<ChaosNode> nodes, ChaosSecurity? security)
+    private ChaosCluster(IReadOnlyList<ChaosNode> nodes, ChaosSecurity? security, RaftProxies proxies)
     {
         Nodes = nodes;
         Security = security;
+        Proxies = proxies;
     }
 
     public IReadOnlyList<ChaosNode> Nodes { get; }
+
+    /// <summary>Gets the proxies in front of the nodes' Raft ports, through which every Raft connection goes.</summary>
+    public RaftProxies Proxies { get; }
 
     /// <summary>Gets the run's TLS and users, or <see langword="null"/> for a plain run.</summary>
     public ChaosSecurity? Security { get; }
@@ -36,7 +40,8 @@ internal sealed class ChaosCluster : IAsyncDisposable
         var uids = FindUnusedUids(size);
         IReadOnlyList<string> args = [.. nodeArgs, .. security?.NodeArgs ?? []];
         var nodes = Enumerable.Range(1, size).Select(i => new ChaosNode(i, uids[i - 1], workDirectory, program, args, environment, skewClocks, security)).ToArray();
-        var cluster = new ChaosCluster(nodes, security);
+        var proxies = RaftProxies.Start([.. nodes.Select(static n => (n.Index, n.Address, n.Uid))], ChaosNode.RaftPort);
+        var cluster = new ChaosCluster(nodes, security, proxies);
         try
         {
             nodes[0].Start();
@@ -99,6 +104,7 @@ internal sealed class ChaosCluster : IAsyncDisposable
     public async Task HealAllAsync(Firewall firewall)
     {
         firewall.Heal();
+        Proxies.Heal();
         foreach (var node in Nodes)
         {
             await node.ResumeAsync();
@@ -132,6 +138,8 @@ internal sealed class ChaosCluster : IAsyncDisposable
     {
         foreach (var node in Nodes)
             await node.DisposeAsync();
+
+        await Proxies.DisposeAsync();
     }
 
     private static int[] FindUnusedUids(int count)

@@ -113,6 +113,9 @@ internal sealed class ChaosNode : IAsyncDisposable
             "--data-dir", DataDirectory,
             "--raft-address", Address,
             "--raft-port", RaftPort.ToString(CultureInfo.InvariantCulture),
+
+            // Peers dial the node's Raft proxy, through which the nemesis can delay its traffic.
+            "--advertise-raft", $"{Address}:{Network.RaftProxies.Port.ToString(CultureInfo.InvariantCulture)}",
             "--http-address", Address,
             "--http-port", HttpPort.ToString(CultureInfo.InvariantCulture),
             .. extraArgs,
