@@ -68,6 +68,18 @@ public sealed class WatchCheckerTests
     }
 
     [Fact]
+    public void A_stretch_begun_from_a_listing_after_the_end_marker_passes_and_a_change_past_the_marker_does_not()
+    {
+        var final = new Dictionary<string, string>(Final);
+        var first = new WatchSegment(1, Empty, History[..2], 4);
+
+        Assert.Empty(Check(Reference, Watcher(first, new WatchSegment(15, final, [], 14))).Problems);
+        Assert.Equal(
+            "w: change 13 put d=x after the end marker at 12",
+            Assert.Single(Check(Reference, Watcher(new WatchSegment(1, Empty, [.. History, Put("d", "x", 13)], 13))).Problems));
+    }
+
+    [Fact]
     public void The_reference_must_hold_every_acknowledged_write_no_refused_one_and_replay_to_the_final_listing()
     {
         var reference = new WatchSegment(1, Empty, [.. History.Where(e => e.Revision != 4)], 12);

@@ -66,13 +66,14 @@ internal static class WatchChecker
                 found.AddRange(Ordering(watcher.Name, segment.Events));
                 found.AddRange(segment.Events.Where(e => e.Revision < segment.From || e.Revision > segment.Through).Select(e => $"{watcher.Name}: event {e} outside its stretch {segment.From}..{segment.Through}"));
 
-                var low = Math.Max(segment.From, reference.From);
-                var expected = reference.Events.Where(e => e.Revision >= low && e.Revision <= segment.Through).ToArray();
-                var actual = segment.Events.Where(e => e.Revision >= low && e.Revision <= segment.Through).ToArray();
-                if (segment.Through > reference.Through)
-                    found.Add($"{watcher.Name}: covers up to revision {segment.Through}, past the reference's {reference.Through}");
-                else if (FirstDifference(expected, actual) is { } difference)
+                // Up to the end marker: a stretch begun from a listing read after it may reach past it.
+                var (low, high) = (Math.Max(segment.From, reference.From), Math.Min(segment.Through, reference.Through));
+                var expected = reference.Events.Where(e => e.Revision >= low && e.Revision <= high).ToArray();
+                var actual = segment.Events.Where(e => e.Revision >= low && e.Revision <= high).ToArray();
+                if (FirstDifference(expected, actual) is { } difference)
                     found.Add($"{watcher.Name}: stretch {segment.From}..{segment.Through}: {difference}");
+
+                found.AddRange(segment.Events.Where(e => e.Revision > reference.Through).Select(e => $"{watcher.Name}: change {e} after the end marker at {reference.Through}"));
 
                 if (segment.From < reference.From)
                     found.AddRange(Anchored(watcher.Name, segment.From, Math.Min(segment.Through, reference.From - 1), segment.Events, acknowledged, refusedValues));

@@ -46,16 +46,22 @@ internal sealed partial class Nemesis
     // round-trip histograms, most replication round trips involving the node during the fault took
     // longer than the delay allows at least (a round trip crosses it twice: 2 × 80% of it), a
     // clearly larger share than before the fault (a loaded machine makes slow round trips too).
-    private async Task<FaultRecord> DelayAsync(ChaosNode node, CancellationToken token)
+    private async Task<FaultRecord?> DelayAsync(ChaosNode node, CancellationToken token)
     {
+        if (cluster.Proxies is not { } proxies)
+        {
+            skipReason = "the nodes' Raft traffic does not go through the proxies (--no-raft-proxy)";
+            return null;
+        }
+
         var delay = TimeSpan.FromMilliseconds(random.Next(50, 201));
         var bound = RoundTripBounds.Last(b => b <= 1.6 * delay.TotalSeconds);
         var evidence = new FaultEvidence("delay", node.Id);
         var (slowHealthy, allHealthy) = await RoundTripsAsync(node, bound, token);
         var holdUntil = DateTime.UtcNow + Between(4_500, 6_500);
-        var chunks = cluster.Proxies.DelayedChunks;
+        var chunks = proxies.DelayedChunks;
         var from = operations.Now;
-        cluster.Proxies.Delay(node.Index, delay, delay / 5);
+        proxies.Delay(node.Index, delay, delay / 5);
         try
         {
             evidence.Saw($"delaying its Raft traffic by {delay.TotalMilliseconds:0} ms ± {delay.TotalMilliseconds / 5:0} ms each way");
@@ -67,7 +73,7 @@ internal sealed partial class Nemesis
             var (slowAfter, allAfter) = await RoundTripsAsync(node, bound, token);
             var (slow, all) = (slowAfter - slowBefore, allAfter - allBefore);
             var (share, shareBefore) = (all > 0 ? slow / all : 0, allHealthy > 0 ? slowHealthy / allHealthy : 0);
-            evidence.Saw($"{cluster.Proxies.DelayedChunks - chunks} chunks held back by the proxies");
+            evidence.Saw($"{proxies.DelayedChunks - chunks} chunks held back by the proxies");
             evidence.Check(
                 all >= 3 && share >= 0.5 && share >= shareBefore + 0.2,
                 $"{slow:0} of {all:0} replication round trips with {node.Id} took over {bound * 1000:0.#} ms in the leaders' histograms ({shareBefore:P0} before)",
@@ -75,7 +81,7 @@ internal sealed partial class Nemesis
         }
         finally
         {
-            cluster.Proxies.Heal();
+            proxies.Heal();
             RunLog.Write("nemesis: heal delay");
 
             // Chunks held when the delay ends still go out up to a delay later.

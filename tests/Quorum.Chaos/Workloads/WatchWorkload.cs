@@ -145,6 +145,9 @@ internal sealed class WatchWorkload(ChaosCluster cluster, WatchStreams streams, 
                     {
                         segments.Add(new WatchSegment(from, start, [.. events], next - 1));
                         (events, start, from, next) = ([], items, revision + 1, revision + 1);
+
+                        // A listing taken after the end marker holds it: there is nothing left to watch.
+                        reachedEnd = items.ContainsKey(EndKey);
                     }
                 }
 
