@@ -33,7 +33,12 @@ internal sealed partial class Nemesis
             return null;
         }
 
-        var node = cluster.Nodes.Where(n => n != leader && n.IsRunning && !n.IsPaused).OrderBy(_ => random.Next()).First();
+        if (cluster.Nodes.Where(n => n != leader && n.IsRunning && !n.IsPaused).OrderBy(_ => random.Next()).FirstOrDefault() is not { } node)
+        {
+            skipReason = "no running follower";
+            return null;
+        }
+
         var delay = TimeSpan.FromMilliseconds(random.Next(250, 501));
         var bound = FsyncBounds.Last(b => b <= delay.TotalSeconds);
         var evidence = new FaultEvidence("slow-disk", node.Id);

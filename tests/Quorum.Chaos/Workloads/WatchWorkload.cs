@@ -153,7 +153,7 @@ internal sealed class WatchWorkload(ChaosCluster cluster, WatchStreams streams, 
 
                 // Whatever ended the stream, go on at another member.
                 reconnects++;
-                node = cluster.Nodes.Where(n => n != node).ElementAt(random.Next(cluster.Nodes.Count - 1));
+                node = cluster.Nodes.Count == 1 ? node : cluster.Nodes.Where(n => n != node).ElementAt(random.Next(cluster.Nodes.Count - 1));
                 if (status is not HttpStatusCode.OK)
                     await Task.Delay(random.Next(100, 300), watching.Token);
             }
