@@ -67,6 +67,18 @@ public sealed class LeaseCheckerTests
     }
 
     [Fact]
+    public void Time_while_a_link_was_degraded_before_the_look_is_added_to_its_bound_and_the_early_line_stays()
+    {
+        // Packets lost or delayed from 2 s to 3.5 s: 1.5 s more; a window after the look adds nothing.
+        (long, long)[] degraded = [(2_000_000, 3_500_000), (9_000_000, 9_500_000)];
+
+        Assert.Equal(5_100_000 + 1_500_000, LeaseChecker.LateBound(Write, Steady(0, 10_000), seen: 7_000_000, degraded));
+        Assert.Empty(LeaseChecker.Check([Write], [Look(true, 6_000, 6_050)], Steady(0, 10_000), degraded).Late);
+        Assert.Single(LeaseChecker.Check([Write], [Look(true, 6_000, 6_050)], Steady(0, 10_000)).Late);
+        Assert.Single(LeaseChecker.Check([Write], [Look(false, 3_900, 3_950)], Steady(0, 10_000), degraded).Early);
+    }
+
+    [Fact]
     public void A_leader_change_after_the_key_was_due_moves_the_bound_only_for_looks_after_it()
     {
         // The leader that held the key at its due time (4,100) may have been cut off already: its

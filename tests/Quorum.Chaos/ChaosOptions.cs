@@ -21,9 +21,9 @@ internal sealed class ChaosOptions
 
     private static readonly Option<int> SeedOption = new("--seed") { Description = "random seed (default: time-based, printed)", HelpName = "S", DefaultValueFactory = _ => Environment.TickCount & 0x7FFFFFFF };
     private static readonly Option<string> ScenarioOption = Choice("--scenario", "chaos (default), partition-proof or clock-proof", "chaos", "partition-proof", "clock-proof");
-    private static readonly Option<string[]> FaultsOption = new("--faults")
+    private static readonly Option<string[]> FaultsOption = new("--nemesis", "--faults")
     {
-        Description = $"fault kinds to cycle through, comma-separated (default: all of {string.Join(", ", Nemesis.Nemesis.Kinds)})",
+        Description = $"fault kinds to cycle through, comma-separated, or 'all' (the default): {string.Join(", ", Nemesis.Nemesis.Kinds)}",
         HelpName = "a,b,...",
         DefaultValueFactory = _ => [.. Nemesis.Nemesis.Kinds],
         CustomParser = result => ParseFaults(result),
@@ -31,6 +31,8 @@ internal sealed class ChaosOptions
 
     private static readonly Option<bool> PlantedStaleReadsOption = new("--planted-stale-reads") { Description = "start nodes with the test-only switch that skips the read barrier" };
     private static readonly Option<bool> PlantedSkipQuorumRoundOption = new("--planted-skip-quorum-round") { Description = "start nodes with the test-only switch that makes the leader hand out read indexes without its quorum round" };
+    private static readonly Option<bool> PlantedWatchGapOption = new("--planted-watch-gap") { Description = "make one watcher of the watch workload drop one event it received, to prove the watch check catches a gap" };
+    private static readonly Option<bool> NoRaftProxyOption = new("--no-raft-proxy") { Description = "let nodes dial each other's Raft ports directly even when the schedule has the delay kind (which is then skipped)" };
     private static readonly Option<bool> ClockSkewOption = new("--clock-skew") { Description = "run each node on a wall clock of its own (libfaketime) and step one every 2-4 s, up to 30 s either way" };
     private static readonly Option<int> SnapshotIntervalOption = Number("--snapshot-interval", "nodes' snapshot interval (so snapshots happen)", 200, min: 1, max: int.MaxValue);
     private static readonly Option<string> WorkDirOption = new("--work-dir") { Description = "node data, logs and the history (default: a new folder under the temporary directory)", HelpName = "DIR" };
@@ -56,6 +58,12 @@ internal sealed class ChaosOptions
 
     public bool PlantedSkipQuorumRound { get; private init; }
 
+    /// <summary>Gets a value indicating that nodes dial each other directly, without the Raft proxies the delay kind needs.</summary>
+    public bool NoRaftProxy { get; private init; }
+
+    /// <summary>Gets a value indicating that one watcher drops one event: a planted harness bug the watch check must catch.</summary>
+    public bool PlantedWatchGap { get; private init; }
+
     public bool Verbose { get; private init; }
 
     /// <summary>Gets a value indicating whether nodes run with TLS and auth on.</summary>
@@ -78,7 +86,7 @@ internal sealed class ChaosOptions
     public static RootCommand CreateCommand() => new("The fault-injection suite: runs a cluster in a private network namespace, injects faults, and checks the history (as root).")
     {
         InsideOption, NodesOption, MinutesOption, DurationOption, SeedOption, ScenarioOption, FaultsOption, PlantedStaleReadsOption,
-        PlantedSkipQuorumRoundOption, ClockSkewOption, SnapshotIntervalOption, WorkDirOption, ResultOption, QuorumOption, VerboseOption, SecureOption,
+        PlantedSkipQuorumRoundOption, PlantedWatchGapOption, NoRaftProxyOption, ClockSkewOption, SnapshotIntervalOption, WorkDirOption, ResultOption, QuorumOption, VerboseOption, SecureOption,
     };
 
     /// <summary>Reads the options from a parsed command line without errors.</summary>
@@ -94,6 +102,8 @@ internal sealed class ChaosOptions
         Faults = result.GetRequiredValue(FaultsOption),
         PlantedStaleReads = result.GetValue(PlantedStaleReadsOption),
         PlantedSkipQuorumRound = result.GetValue(PlantedSkipQuorumRoundOption),
+        PlantedWatchGap = result.GetValue(PlantedWatchGapOption),
+        NoRaftProxy = result.GetValue(NoRaftProxyOption),
         ClockSkew = result.GetValue(ClockSkewOption),
         SnapshotInterval = result.GetValue(SnapshotIntervalOption),
         WorkDirectory = Path.GetFullPath(result.GetValue(WorkDirOption) ?? DefaultWorkDirectory()),
@@ -116,7 +126,7 @@ internal sealed class ChaosOptions
             "--duration", Duration.TotalSeconds.ToString(CultureInfo.InvariantCulture) + "s",
             "--seed", Seed.ToString(CultureInfo.InvariantCulture),
             "--scenario", Scenario,
-            "--faults", string.Join(',', Faults),
+            "--nemesis", string.Join(',', Faults),
             "--snapshot-interval", SnapshotInterval.ToString(CultureInfo.InvariantCulture),
             "--work-dir", WorkDirectory,
             "--quorum", QuorumProgram,
@@ -127,6 +137,10 @@ internal sealed class ChaosOptions
             args.Add("--planted-stale-reads");
         if (PlantedSkipQuorumRound)
             args.Add("--planted-skip-quorum-round");
+        if (PlantedWatchGap)
+            args.Add("--planted-watch-gap");
+        if (NoRaftProxy)
+            args.Add("--no-raft-proxy");
         if (ClockSkew)
             args.Add("--clock-skew");
         if (Verbose)
@@ -178,10 +192,13 @@ internal sealed class ChaosOptions
     {
         var text = result.Tokens is [var token] ? token.Value : string.Empty;
         var faults = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (faults is ["all"])
+            return [.. Nemesis.Nemesis.Kinds];
+
         if (faults.Length > 0 && faults.All(Nemesis.Nemesis.Kinds.Contains))
             return faults;
 
-        result.AddError($"--faults takes some of: {string.Join(", ", Nemesis.Nemesis.Kinds)}");
+        result.AddError($"--nemesis (--faults) takes 'all' or some of: {string.Join(", ", Nemesis.Nemesis.Kinds)}");
         return [];
     }
 

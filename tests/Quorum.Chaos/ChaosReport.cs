@@ -21,6 +21,10 @@ internal sealed record ChaosReport
     [JsonPropertyName("operations")]
     public int Operations { get; init; }
 
+    /// <summary>Gets the fault kinds the run asked for (<c>--nemesis</c>), in schedule order.</summary>
+    [JsonPropertyName("nemesis")]
+    public IReadOnlyList<string> Nemesis { get; init; } = [];
+
     /// <summary>Gets how many faults of each kind were injected to their end.</summary>
     [JsonPropertyName("faults")]
     public IReadOnlyDictionary<string, int> Faults { get; init; } = new Dictionary<string, int>();
@@ -85,6 +89,30 @@ internal sealed record ChaosReport
     [JsonPropertyName("leaseSmallestMarginMs")]
     public double? LeaseSmallestMarginMilliseconds { get; init; }
 
+    /// <summary>Gets how many changes the watchers saw, each checked against the committed history of the watched prefix.</summary>
+    [JsonPropertyName("watchEventsChecked")]
+    public int WatchEventsChecked { get; init; }
+
+    /// <summary>Gets how many watchers followed the prefix.</summary>
+    [JsonPropertyName("watchers")]
+    public int Watchers { get; init; }
+
+    /// <summary>Gets how many times watchers moved to another member (stream ended, broke, refused or went quiet).</summary>
+    [JsonPropertyName("watchReconnects")]
+    public int WatchReconnects { get; init; }
+
+    /// <summary>Gets how many times a watcher was refused with 410 and restarted from a listing.</summary>
+    [JsonPropertyName("watchGone")]
+    public int WatchGone { get; init; }
+
+    /// <summary>Gets the revision the reference history starts at (1 when a node kept the whole run's).</summary>
+    [JsonPropertyName("watchReferenceFrom")]
+    public long WatchReferenceFrom { get; init; }
+
+    /// <summary>Gets whether every watcher's changes matched the committed history; <see langword="null"/> when no watch ran.</summary>
+    [JsonPropertyName("watchesMatch")]
+    public bool? WatchesMatch { get; init; }
+
     [JsonPropertyName("linearizable")]
     public bool? Linearizable { get; init; }
 
@@ -117,14 +145,16 @@ internal sealed record ChaosReport
 
     /// <summary>Gets a value indicating that the run found nothing wrong.</summary>
     [JsonPropertyName("passed")]
-    public bool Passed => Converged && Problems.Count == 0 && Linearizable != false && AcknowledgedWritesLost == 0 && RefusedWritesApplied == 0 && KeysUndecided == 0 && Checks.Values.All(static ok => ok);
+    public bool Passed => Converged && Problems.Count == 0 && Linearizable != false && AcknowledgedWritesLost == 0 && RefusedWritesApplied == 0 && KeysUndecided == 0 && WatchesMatch != false && Checks.Values.All(static ok => ok);
 
     /// <summary>The one-line summary.</summary>
     public string SummaryLine()
     {
-        var faults = Faults.Count == 0 ? "none" : string.Join(' ', Faults.OrderBy(static f => f.Key, StringComparer.Ordinal).Select(static f => $"{f.Key}={f.Value}"));
+        // Every kind asked for, with how many were injected / took effect, and how many were skipped.
+        var kinds = Nemesis.Concat(Faults.Keys).Concat(FaultsSkipped.Keys).Distinct(StringComparer.Ordinal).ToArray();
+        var faults = kinds.Length == 0 ? "none" : string.Join(' ', kinds.Select(k => $"{k}={Faults.GetValueOrDefault(k)}/{FaultsTookEffect.GetValueOrDefault(k)}{(FaultsSkipped.GetValueOrDefault(k) is > 0 and var s ? $",skipped={s}" : string.Empty)}"));
         var linearizable = Linearizable switch { true => "yes", false => "NO", null => "n/a" };
-        return $"nodes={Nodes} operations={Operations} reads-checked={ReadsChecked} cas-checked={CompareAndSetsChecked} faults={Faults.Values.Sum()} took-effect={FaultsTookEffect.Values.Sum()} ({faults}) linearizable={linearizable} lease-keys={LeaseKeys} lease-early={LeaseEarlyExpiries} lease-late={LeaseLateExpiries} acknowledged-writes-lost={AcknowledgedWritesLost} refused-writes-applied={RefusedWritesApplied} converged={(Converged ? "yes" : "NO")} problems={Problems.Count} seed={Seed} history={History ?? "-"} log={Path.Combine(WorkDirectory, "run.log")}";
+        return $"nodes={Nodes} operations={Operations} reads-checked={ReadsChecked} cas-checked={CompareAndSetsChecked} faults={Faults.Values.Sum()} took-effect={FaultsTookEffect.Values.Sum()} skipped={FaultsSkipped.Values.Sum()} (kind=injected/took-effect: {faults}) linearizable={linearizable} lease-keys={LeaseKeys} lease-early={LeaseEarlyExpiries} lease-late={LeaseLateExpiries} watch-events={WatchEventsChecked} watch-reconnects={WatchReconnects} watches-match={WatchesMatch switch { true => "yes", false => "NO", null => "n/a" }} acknowledged-writes-lost={AcknowledgedWritesLost} refused-writes-applied={RefusedWritesApplied} converged={(Converged ? "yes" : "NO")} problems={Problems.Count} seed={Seed} history={History ?? "-"} log={Path.Combine(WorkDirectory, "run.log")}";
     }
 
     /// <summary>The report of a proof scenario: its named checks, and what went wrong.</summary>

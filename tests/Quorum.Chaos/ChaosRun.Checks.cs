@@ -70,6 +70,7 @@ internal static partial class ChaosRun
             ReadsChecked = registers.Count(static op => op is { Kind: OperationKind.Read, Status: OperationStatus.Ok }),
             CompareAndSetsChecked = registers.Count(static op => op is { Kind: OperationKind.Cas, Status: OperationStatus.Ok }),
             Answers = new SortedDictionary<string, int>(operations.Answers.ToDictionary(), StringComparer.Ordinal),
+            Nemesis = options.Faults,
             Faults = records.GroupBy(static r => r.Kind).ToDictionary(static g => g.Key, static g => g.Count()),
             FaultsTookEffect = records.Where(static r => r.TookEffect).GroupBy(static r => r.Kind).ToDictionary(static g => g.Key, static g => g.Count()),
             FaultsSkipped = new Dictionary<string, int>(nemesis.Skipped),

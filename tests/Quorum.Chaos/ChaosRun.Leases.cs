@@ -4,12 +4,15 @@ using Quorum.Chaos.Workloads;
 
 namespace Quorum.Chaos;
 
-/// <summary>The lease check after a run: no key gone before its TTL since it was sent, none kept past its bound.</summary>
+/// <summary>
+/// The lease check after a run: no key gone before its TTL since it was sent, none kept past its
+/// bound; and the watch check: every watcher saw the committed history of its prefix.
+/// </summary>
 internal static partial class ChaosRun
 {
-    private static ChaosReport CheckLeases(ChaosReport report, LeaseWorkload leases, LeadershipTimeline leadership)
+    private static ChaosReport CheckLeases(ChaosReport report, LeaseWorkload leases, LeadershipTimeline leadership, IReadOnlyCollection<(long From, long To)> degraded)
     {
-        var verdict = LeaseChecker.Check(leases.Writes, leases.Observations, leadership.Samples);
+        var verdict = LeaseChecker.Check(leases.Writes, leases.Observations, leadership.Samples, degraded);
 
         // What the check rests on, for inspection beside the history: the writes, the looks and the leadership samples.
         File.WriteAllLines(Path.Combine(report.WorkDirectory, "leases.txt"), [
@@ -34,6 +37,24 @@ internal static partial class ChaosRun
             LeaseLateExpiries = verdict.Late.Count,
             LeaseExpiryDelayMilliseconds = Percentiles(verdict.DelaysMilliseconds),
             LeaseSmallestMarginMilliseconds = verdict.MarginsMilliseconds.Count == 0 ? null : Math.Round(verdict.MarginsMilliseconds.Min(), 1),
+        };
+    }
+
+    private static ChaosReport CheckWatches(ChaosReport report, Checker.WatchVerdict verdict, IReadOnlyList<Checker.WatcherHistory> watchers)
+    {
+        RunLog.Write($"watch: {verdict.EventsChecked} changes seen by {watchers.Count} watchers checked against the committed history from revision {verdict.ReferenceFrom}; {verdict.Problems.Count} problems");
+        foreach (var problem in verdict.Problems)
+            RunLog.Write("WATCH: " + problem);
+
+        return report with
+        {
+            Problems = [.. report.Problems, .. verdict.Problems.Take(20).Select(static p => "watch: " + p)],
+            WatchEventsChecked = verdict.EventsChecked,
+            Watchers = watchers.Count,
+            WatchReconnects = watchers.Sum(static w => w.Reconnects),
+            WatchGone = watchers.Sum(static w => w.Gone),
+            WatchReferenceFrom = verdict.ReferenceFrom,
+            WatchesMatch = verdict.Problems.Count == 0,
         };
     }
 

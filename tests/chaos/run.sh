@@ -5,8 +5,9 @@
 # private network namespace (deleted at the end, also on Ctrl-C), iptables rules inside it, and runs
 # each node under its own uid. It prints one summary line; the history (history.jsonl), the run's
 # log (run.log) and every node's log stay in the work directory named on that line.
-# Options: see `quorum-chaos --help` (--nodes, --minutes, --seed, --faults, --clock-skew (needs the
-# faketime package), --verbose, ...).
+# Options: see `quorum-chaos --help` (--nodes, --minutes, --seed, --nemesis (or --faults) a,b,... or
+# all, --clock-skew (needs the faketime package; so does the clock-skew kind, skipped without it),
+# --verbose, ...). The slow-disk kind needs strace (skipped without it).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 

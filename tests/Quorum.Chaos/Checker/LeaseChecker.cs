@@ -11,7 +11,8 @@ namespace Quorum.Chaos.Checker;
 /// delete received) before its write was sent + TTL. Always a bug.</item>
 /// <item><b>Late expiry</b>: a key seen present by a look asked for after its bound: acknowledged +
 /// TTL + <see cref="Slack"/>, where every leader change before that look restarts a full TTL from
-/// when the new leader was first seen, and time with no leader is added.</item>
+/// when the new leader was first seen, and time with no leader is added, as is time while the
+/// nemesis degraded a link (lost or delayed packets stretch the leader's rounds without bound).</item>
 /// </list>
 /// </summary>
 internal static class LeaseChecker
@@ -22,7 +23,7 @@ internal static class LeaseChecker
     /// </summary>
     public static readonly TimeSpan Slack = TimeSpan.FromSeconds(1);
 
-    public static LeaseVerdict Check(IReadOnlyCollection<LeaseWrite> writes, IReadOnlyCollection<LeaseObservation> observations, IReadOnlyList<LeadershipSample> timeline)
+    public static LeaseVerdict Check(IReadOnlyCollection<LeaseWrite> writes, IReadOnlyCollection<LeaseObservation> observations, IReadOnlyList<LeadershipSample> timeline, IReadOnlyCollection<(long From, long To)>? degraded = null)
     {
         var early = new List<string>();
         var late = new List<string>();
@@ -45,7 +46,7 @@ internal static class LeaseChecker
                 early.Add($"{write.Key} (ttl {write.Ttl.TotalSeconds:0.0}s, written via {write.Node}) seen gone by a {gone.How} via {gone.Node} {Seconds(gone.Complete - write.Invoke)} after its write was sent");
             // A look saw the key at some time between its asking and its answer: it is late only if
             // it was asked after the bound, even counting every leader change up to its answer.
-            if (looks.Where(l => l.Present).OrderBy(static l => l.Invoke).Select(l => (Look: l, Bound: LateBound(write, timeline, l.Complete))).FirstOrDefault(static k => k.Look.Invoke > k.Bound) is { Look: { } kept } late1)
+            if (looks.Where(l => l.Present).OrderBy(static l => l.Invoke).Select(l => (Look: l, Bound: LateBound(write, timeline, l.Complete, degraded))).FirstOrDefault(static k => k.Look.Invoke > k.Bound) is { Look: { } kept } late1)
                 late.Add($"{write.Key} (ttl {write.Ttl.TotalSeconds:0.0}s, written via {write.Node}) seen present by a {kept.How} via {kept.Node} asked {Seconds(kept.Invoke - write.Ack)} after its write was acknowledged, {Seconds(kept.Invoke - late1.Bound)} past its bound");
 
             // How close each expiry came to the line either side, by the watch (the tightest look).
@@ -66,7 +67,7 @@ internal static class LeaseChecker
     /// from the others still says it leads, but commits nothing, until its successor is seen. The
     /// first sample after the look counts too: only it tells whether leadership had moved by then.
     /// </summary>
-    public static long LateBound(LeaseWrite write, IReadOnlyList<LeadershipSample> timeline, long seen)
+    public static long LateBound(LeaseWrite write, IReadOnlyList<LeadershipSample> timeline, long seen, IReadOnlyCollection<(long From, long To)>? degraded = null)
     {
         var ttl = (long)write.Ttl.TotalMicroseconds;
         var due = write.Ack + ttl;
@@ -90,6 +91,10 @@ internal static class LeaseChecker
 
             previous = sample.Time;
         }
+
+        // Rounds have no fixed length while a link loses or delays packets: that time is added too.
+        foreach (var (from, to) in degraded ?? [])
+            due += Math.Max(0, Math.Min(to, seen) - Math.Max(from, write.Invoke));
 
         return due + (long)Slack.TotalMicroseconds;
     }

@@ -38,6 +38,9 @@ internal sealed class NodeClock
         ["FAKETIME_DONT_FAKE_MONOTONIC"] = "1",
     };
 
+    /// <summary>Gets a value indicating whether libfaketime is installed, so nodes can run on clocks of their own.</summary>
+    public static bool IsAvailable => FindLibrary() is not null;
+
     /// <summary>Creates a clock for the node whose home is <paramref name="home"/>, at no offset.</summary>
     /// <exception cref="InvalidOperationException">libfaketime is not installed.</exception>
     public static NodeClock Create(string home)

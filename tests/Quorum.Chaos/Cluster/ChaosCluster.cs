@@ -12,13 +12,17 @@ internal sealed class ChaosCluster : IAsyncDisposable
     // of its uids.
     private const int FirstCandidateUid = 1_900_000_000;
 
-    private ChaosCluster(IReadOnlyList<ChaosNode> nodes, ChaosSecurity? security)
+    private ChaosCluster(IReadOnlyList<ChaosNode> nodes, ChaosSecurity? security, RaftProxies? proxies)
     {
         Nodes = nodes;
         Security = security;
+        Proxies = proxies;
     }
 
     public IReadOnlyList<ChaosNode> Nodes { get; }
+
+    /// <summary>Gets the proxies in front of the nodes' Raft ports, through which every Raft connection goes; <see langword="null"/> when the run has none.</summary>
+    public RaftProxies? Proxies { get; }
 
     /// <summary>Gets the run's TLS and users, or <see langword="null"/> for a plain run.</summary>
     public ChaosSecurity? Security { get; }
@@ -31,12 +35,14 @@ internal sealed class ChaosCluster : IAsyncDisposable
     /// <param name="environment">Environment for every node.</param>
     /// <param name="skewClocks">Whether each node runs on a wall clock of its own (see <see cref="Clocks.NodeClock"/>).</param>
     /// <param name="security">TLS and users, for a run with them on; auth is turned on once the nodes agree.</param>
-    public static async Task<ChaosCluster> StartAsync(int size, string workDirectory, string program, IReadOnlyList<string> nodeArgs, IReadOnlyDictionary<string, string> environment, bool skewClocks = false, ChaosSecurity? security = null)
+    /// <param name="raftProxies">Whether the nodes' Raft traffic goes through proxies (see <see cref="RaftProxies"/>).</param>
+    public static async Task<ChaosCluster> StartAsync(int size, string workDirectory, string program, IReadOnlyList<string> nodeArgs, IReadOnlyDictionary<string, string> environment, bool skewClocks = false, ChaosSecurity? security = null, bool raftProxies = true)
     {
         var uids = FindUnusedUids(size);
         IReadOnlyList<string> args = [.. nodeArgs, .. security?.NodeArgs ?? []];
-        var nodes = Enumerable.Range(1, size).Select(i => new ChaosNode(i, uids[i - 1], workDirectory, program, args, environment, skewClocks, security)).ToArray();
-        var cluster = new ChaosCluster(nodes, security);
+        var nodes = Enumerable.Range(1, size).Select(i => new ChaosNode(i, uids[i - 1], workDirectory, program, args, environment, skewClocks, security, raftProxies)).ToArray();
+        var proxies = raftProxies ? RaftProxies.Start([.. nodes.Select(static n => (n.Index, n.Address, n.Uid))], ChaosNode.RaftPort) : null;
+        var cluster = new ChaosCluster(nodes, security, proxies);
         try
         {
             nodes[0].Start();
@@ -99,6 +105,7 @@ internal sealed class ChaosCluster : IAsyncDisposable
     public async Task HealAllAsync(Firewall firewall)
     {
         firewall.Heal();
+        Proxies?.Heal();
         foreach (var node in Nodes)
         {
             await node.ResumeAsync();
@@ -132,6 +139,9 @@ internal sealed class ChaosCluster : IAsyncDisposable
     {
         foreach (var node in Nodes)
             await node.DisposeAsync();
+
+        if (Proxies is not null)
+            await Proxies.DisposeAsync();
     }
 
     private static int[] FindUnusedUids(int count)

@@ -22,14 +22,16 @@ internal sealed class ChaosNode : IAsyncDisposable
     private readonly IReadOnlyList<string> extraArgs;
     private readonly IReadOnlyDictionary<string, string> environment;
     private readonly ChaosSecurity? security;
+    private readonly bool raftProxy;
     private readonly StreamWriter log;
     private readonly Lock logGate = new();
     private readonly ConcurrentQueue<string> unexpectedExits = new();
     private readonly ConcurrentDictionary<int, bool> expectedExits = new();
     private Process? process;
 
-    public ChaosNode(int index, int uid, string workDirectory, string program, IReadOnlyList<string> extraArgs, IReadOnlyDictionary<string, string> environment, bool skewClock = false, ChaosSecurity? security = null)
+    public ChaosNode(int index, int uid, string workDirectory, string program, IReadOnlyList<string> extraArgs, IReadOnlyDictionary<string, string> environment, bool skewClock = false, ChaosSecurity? security = null, bool raftProxy = true)
     {
+        this.raftProxy = raftProxy;
         Index = index;
         this.security = security;
         Uid = uid;
@@ -113,6 +115,9 @@ internal sealed class ChaosNode : IAsyncDisposable
             "--data-dir", DataDirectory,
             "--raft-address", Address,
             "--raft-port", RaftPort.ToString(CultureInfo.InvariantCulture),
+
+            // Peers dial the node's Raft proxy, through which the nemesis can delay its traffic.
+            .. raftProxy ? ["--advertise-raft", $"{Address}:{Network.RaftProxies.Port.ToString(CultureInfo.InvariantCulture)}"] : Array.Empty<string>(),
             "--http-address", Address,
             "--http-port", HttpPort.ToString(CultureInfo.InvariantCulture),
             .. extraArgs,

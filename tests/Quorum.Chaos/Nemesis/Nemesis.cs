@@ -10,14 +10,17 @@ namespace Quorum.Chaos.Nemesis;
 /// Breaks the cluster on a schedule, one fault at a time with healing in between: kill -9 a random
 /// node or the leader and restart it; pause a node (often the leader) with SIGSTOP; isolate the
 /// leader; split the cluster into a minority and a majority; restart every node in turn; kill a
-/// node while it is installing a snapshot. A fault counts only with proof that it took effect (see
-/// <see cref="FaultRecord"/>); a leader fault that finds no leader to hit is skipped, not aimed at a
-/// random node.
+/// node while it is installing a snapshot; lose or delay one node's packets; slow one follower's
+/// disk flushes; step one node's wall clock. A fault counts only with proof that it took effect (see
+/// <see cref="FaultRecord"/>); a fault that cannot be aimed (a leader fault with no leader to hit, a
+/// clock step with nodes not on fake clocks) is skipped, counted with its reason, not aimed elsewhere.
+/// Each family of kinds lives in a file of its own (Nemesis.Processes.cs, Nemesis.Network.cs, ...):
+/// a new kind is a name in <see cref="Kinds"/>, a case in <see cref="InjectAsync"/> and a method there.
 /// </summary>
 internal sealed partial class Nemesis(ChaosCluster cluster, Firewall firewall, HttpOperations operations, Random random)
 {
     /// <summary>The kinds of fault, in the order the schedule cycles through them.</summary>
-    public static readonly string[] Kinds = ["kill", "pause", "isolate-leader", "split", "kill-leader", "pause-leader", "snapshot-crash", "rolling-restart"];
+    public static readonly string[] Kinds = ["kill", "pause", "loss", "isolate-leader", "slow-disk", "split", "delay", "kill-leader", "clock-skew", "pause-leader", "snapshot-crash", "rolling-restart"];
 
     // How long a restarted node may take to serve again, a leader to be found, and the others to
     // elect a successor to a leader that was hit. The last is long because DotNext 6.12 elects no
@@ -30,12 +33,19 @@ internal sealed partial class Nemesis(ChaosCluster cluster, Firewall firewall, H
     private readonly ConcurrentQueue<FaultRecord> records = new();
     private readonly ConcurrentDictionary<string, int> skipped = new(StringComparer.Ordinal);
     private readonly LeaderProbe probe = new(operations);
+    private readonly ConcurrentQueue<(long From, long To)> degraded = new();
 
     /// <summary>Gets every fault injected to its end, with its evidence.</summary>
     public IReadOnlyCollection<FaultRecord> Records => records;
 
-    /// <summary>Gets how many faults of each kind were skipped because there was no leader to hit.</summary>
+    /// <summary>Gets when links were degraded (packets lost or delayed), on the history's clock: the lease check allows for them.</summary>
+    public IReadOnlyCollection<(long From, long To)> Degraded => degraded;
+
+    /// <summary>Gets how many faults of each kind were skipped because they could not be aimed (no leader to hit, no fake clocks).</summary>
     public IReadOnlyDictionary<string, int> Skipped => skipped;
+
+    // Why the last fault returned no record.
+    private string skipReason = "no leader to hit";
 
     /// <summary>Injects faults until <paramref name="token"/> is cancelled, then heals everything.</summary>
     public async Task RunAsync(IReadOnlyList<string> kinds, CancellationToken token)
@@ -45,6 +55,7 @@ internal sealed partial class Nemesis(ChaosCluster cluster, Firewall firewall, H
             for (var i = 0; !token.IsCancellationRequested; i++)
             {
                 var kind = kinds[i % kinds.Count];
+                skipReason = "no leader to hit";
                 if (await TryInjectAsync(kind, token) is { } record)
                 {
                     records.Enqueue(record);
@@ -53,7 +64,7 @@ internal sealed partial class Nemesis(ChaosCluster cluster, Firewall firewall, H
                 else
                 {
                     skipped.AddOrUpdate(kind, 1, static (_, n) => n + 1);
-                    RunLog.Write($"nemesis: {kind} skipped: no leader to hit");
+                    RunLog.Write($"nemesis: {kind} skipped: {skipReason}");
                 }
 
                 await Task.Delay(Between(1_000, 2_000), token);
@@ -77,7 +88,7 @@ internal sealed partial class Nemesis(ChaosCluster cluster, Firewall firewall, H
         {
             return await InjectAsync(kind, token);
         }
-        catch (Exception e) when (e is TimeoutException or InvalidOperationException)
+        catch (Exception e) when (e is TimeoutException or InvalidOperationException or IOException)
         {
             return new FaultRecord(kind, "?", TookEffect: false, ["injection failed: " + e.Message]) { InjectionFailed = true };
         }
@@ -105,6 +116,14 @@ internal sealed partial class Nemesis(ChaosCluster cluster, Firewall firewall, H
                 return await LeaderAsync(token) is var (snapshotLeader, _) ? await SnapshotCrashAsync(snapshotLeader, token) : null;
             case "rolling-restart":
                 return await RollingRestartAsync(token);
+            case "loss":
+                return await LossAsync(RandomNode(), token);
+            case "delay":
+                return await DelayAsync(RandomNode(), token);
+            case "slow-disk":
+                return await LeaderAsync(token) is var (diskLeader, _) ? await SlowDiskAsync(diskLeader, token) : null;
+            case "clock-skew":
+                return await ClockSkewAsync(token);
             default:
                 throw new ArgumentException($"Unknown fault kind '{kind}'.", nameof(kind));
         }

@@ -39,6 +39,24 @@ internal sealed class Firewall
         }
     }
 
+    /// <summary>
+    /// Drops a random <paramref name="probability"/> of one node's packets, both ways: those its
+    /// uid sends and those sent to its address (by peers and clients alike).
+    /// </summary>
+    public void Lose(int uid, string address, double probability)
+    {
+        string[] sample = ["-m", "statistic", "--mode", "random", "--probability", probability.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture), "-j", "DROP"];
+        Shell.Check("iptables", ["-A", chain, "-m", "owner", "--uid-owner", uid.ToString(System.Globalization.CultureInfo.InvariantCulture), .. sample]);
+        Shell.Check("iptables", ["-A", chain, "-d", address, .. sample]);
+    }
+
+    /// <summary>Gets how many packets the chain's random-drop rules have dropped so far, by the kernel's own counters.</summary>
+    public long RandomlyDropped()
+        => Shell.Run("iptables", "-L", chain, "-v", "-x", "-n").Output
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Where(static line => line.Contains("statistic", StringComparison.Ordinal) && line.Contains("DROP", StringComparison.Ordinal))
+            .Sum(static line => long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[0], System.Globalization.CultureInfo.InvariantCulture));
+
     /// <summary>Removes every partition.</summary>
     public void Heal() => Shell.Check("iptables", "-F", chain);
 

@@ -47,6 +47,9 @@ internal sealed class HttpOperations : IDisposable
     private readonly ConcurrentDictionary<string, int> answers = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<string> unexpected = new();
 
+    /// <summary>Gets the time on the history's clock, in microseconds since the run began.</summary>
+    public long Now => history.Now;
+
     /// <summary>Gets how many answers of each kind came, keyed <c>kind answer</c> (<c>write 503</c>, <c>read timeout</c>).</summary>
     public IReadOnlyDictionary<string, int> Answers => answers;
 
@@ -101,6 +104,33 @@ internal sealed class HttpOperations : IDisposable
         };
 
         return Record(new Operation(process, kind, key, value, status, invoke, history.Now, nodeId, answer.Error, expected, answer.Label), "cas");
+    }
+
+    /// <summary>
+    /// Puts <paramref name="value"/> under <paramref name="key"/>, or deletes the key when it is
+    /// <see langword="null"/>, without recording it in the history (the watch workload keeps its own).
+    /// </summary>
+    /// <returns>How it ended, and for a 200 the revision the answer gave (else 0).</returns>
+    public async Task<(OperationStatus Status, long Revision)> ChangeAsync(string nodeId, string baseUrl, string key, string? value, CancellationToken token)
+    {
+        var kind = value is null ? "delete" : "write";
+        using var request = new HttpRequestMessage(value is null ? HttpMethod.Delete : HttpMethod.Put, $"{baseUrl}/{QuorumClient.KeyPath(key)}") { Content = value is null ? null : new StringContent(value) };
+        var answer = await SendAsync(request, token);
+        answers.AddOrUpdate($"{kind} {answer.Label}", 1, static (_, n) => n + 1);
+        var status = answer.Code switch
+        {
+            HttpStatusCode.OK => OperationStatus.Ok,
+            HttpStatusCode.ServiceUnavailable => OperationStatus.Fail,
+            HttpStatusCode.GatewayTimeout => OperationStatus.Info,
+            null => answer.Certain ? OperationStatus.Fail : OperationStatus.Info,
+            _ => Unexpect(kind, nodeId, key, answer, OperationStatus.Info),
+        };
+
+        if (status != OperationStatus.Ok)
+            return (status, 0);
+
+        using var body = System.Text.Json.JsonDocument.Parse(answer.Body!);
+        return (status, body.RootElement.GetProperty("revision").GetInt64());
     }
 
     public async Task<Operation> ReadAsync(int process, string nodeId, string baseUrl, string key, CancellationToken token)
