@@ -14,14 +14,16 @@ internal sealed class FaultFsMount : IAsyncDisposable
     private static readonly Lazy<string> Program = new(Build);
 
     private readonly string backing;
+    private readonly string[] options;
     private readonly List<string> earlierOutput = [];
     private Process? daemon;
     private ProcessOutput? output;
 
-    private FaultFsMount(string mountPoint, string backing)
+    private FaultFsMount(string mountPoint, string backing, string[] options)
     {
         MountPoint = mountPoint;
         this.backing = backing;
+        this.options = options;
     }
 
     /// <summary>Gets the mounted directory.</summary>
@@ -32,12 +34,15 @@ internal sealed class FaultFsMount : IAsyncDisposable
 
     private string ControlFile => Path.Combine(MountPoint, ".quorum-faultfs");
 
-    /// <summary>Mounts a new, empty file system at <paramref name="mountPoint"/> (created if missing), kept in <paramref name="backing"/>.</summary>
-    public static async Task<FaultFsMount> MountAsync(string mountPoint, string backing)
+    /// <summary>
+    /// Mounts a new, empty file system at <paramref name="mountPoint"/> (created if missing), kept in
+    /// <paramref name="backing"/>, with quorum-faultfs <paramref name="options"/> (such as <c>--fsync-delay-ms=20</c>).
+    /// </summary>
+    public static async Task<FaultFsMount> MountAsync(string mountPoint, string backing, params string[] options)
     {
         Directory.CreateDirectory(mountPoint);
         Directory.CreateDirectory(backing);
-        var mount = new FaultFsMount(mountPoint, backing);
+        var mount = new FaultFsMount(mountPoint, backing, options);
         await mount.StartAsync();
         return mount;
     }
@@ -119,7 +124,8 @@ internal sealed class FaultFsMount : IAsyncDisposable
 
         // In the foreground, so the daemon is this test's child and its messages land in the log.
         var info = new ProcessStartInfo(Program.Value) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var arg in new[] { "-f", backing, MountPoint })
+        string[] args = ["-f", .. options, backing, MountPoint];
+        foreach (var arg in args)
             info.ArgumentList.Add(arg);
         daemon = Process.Start(info) ?? throw new InvalidOperationException("Could not start quorum-faultfs.");
         output = new ProcessOutput(daemon);
