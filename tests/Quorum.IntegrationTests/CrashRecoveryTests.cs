@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Quorum.Client;
 using Quorum.IntegrationTests.Infrastructure;
 
@@ -17,56 +16,29 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output)
     public async Task Killing_nodes_again_and_again_during_heavy_writes_loses_no_acknowledged_write()
     {
         await using var cluster = await TestCluster.StartAsync(3, output, "--snapshot-interval", "300");
-        var acknowledged = new ConcurrentDictionary<string, string>();
-        var failures = new WriteFailures();
-        using var stop = new CancellationTokenSource();
-        var writers = Enumerable.Range(0, 8).Select(w => Task.Run(async () =>
-        {
-            var random = new Random(w);
-            for (var i = 0; !stop.IsCancellationRequested; i++)
-            {
-                var node = cluster.Nodes[random.Next(cluster.Nodes.Count)];
-                if (!node.IsRunning)
-                    continue;
-                try
-                {
-                    await node.Client.PutAsync($"crash/{w}/{i}", $"v{i}");
-                    acknowledged[$"crash/{w}/{i}"] = $"v{i}";
-                }
-                catch (Exception e) when (e is not OutOfMemoryException)
-                {
-                    // Expected: 503 (nothing applied), 504, a timeout or a lost connection (outcome
-                    // unknown). Any other failure is recorded and fails the test below.
-                    failures.Record(e, $"put crash/{w}/{i} on {node.Id}");
-                    await Task.Delay(20);
-                }
-            }
-        })).ToArray();
-
+        var load = WriteLoad.Start(cluster, "crash");
+        var acknowledged = load.Acknowledged;
         try
         {
             var rounds = new Random(42);
             for (var round = 0; round < 8; round++)
             {
-                var before = acknowledged.Count;
-                await Eventually.UntilAsync(() => Task.FromResult(acknowledged.Count >= before + 150), Timeout, $"heavy writes before crash {round}");
+                await load.WaitForMoreAsync(150, Timeout, $"heavy writes before crash {round}");
 
                 var victim = round % 3 == 2 ? await cluster.WaitForLeaderAsync(Timeout) : cluster.Nodes[rounds.Next(cluster.Nodes.Count)];
                 victim.Kill();
-                var atCrash = acknowledged.Count;
-                await Eventually.UntilAsync(() => Task.FromResult(acknowledged.Count >= atCrash + 100), Timeout, $"writes to go on without {victim.Id}");
+                await load.WaitForMoreAsync(100, Timeout, $"writes to go on without {victim.Id}");
                 victim.Start();
                 await victim.WaitUntilServingAsync(Timeout);
             }
         }
         finally
         {
-            await stop.CancelAsync();
-            await Task.WhenAll(writers);
-            output.WriteLine($"{acknowledged.Count} writes acknowledged across 8 crashes; {failures}");
+            await load.StopAsync();
+            output.WriteLine($"{acknowledged.Count} writes acknowledged across 8 crashes; {load.Failures}");
         }
 
-        failures.AssertNoneUnexpected();
+        load.Failures.AssertNoneUnexpected();
         var leader = await cluster.WaitForLeaderAsync(Timeout);
         var commit = (await leader.Client.GetStatusAsync()).CommitIndex;
         foreach (var node in cluster.Nodes)
@@ -75,7 +47,7 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output)
         await Parallel.ForEachAsync(acknowledged, new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (pair, token) =>
         {
             foreach (var node in cluster.Nodes)
-                Assert.Equal(pair.Value, await node.Client.GetStringAsync(pair.Key, Consistency.Stale, token));
+                Assert.Equal(pair.Value.Value, await node.Client.GetStringAsync(pair.Key, Consistency.Stale, token));
         });
     }
 

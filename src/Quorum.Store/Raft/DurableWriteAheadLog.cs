@@ -22,12 +22,22 @@ namespace Quorum.Store.Raft;
 internal sealed class DurableWriteAheadLog(WriteAheadLog.Options options, IStateMachine stateMachine)
     : WriteAheadLog(options, stateMachine), IAuditTrail<IRaftLogEntry>
 {
+    /// <summary>
+    /// The name of a test-only environment variable: set to 1, a follower acknowledges before it
+    /// flushes, as plain DotNext does, so that the crash tests can show this class is what keeps
+    /// acknowledged writes (tests/Quorum.IntegrationTests/LoseUnsyncedTests). Never set it in production.
+    /// </summary>
+    internal const string UnsafeAckBeforeFlushVariable = "QUORUM_TEST_UNSAFE_ACK_BEFORE_FLUSH";
+
+    /// <summary>Gets a value indicating whether <see cref="UnsafeAckBeforeFlushVariable"/> is set.</summary>
+    internal static readonly bool AckBeforeFlush = Environment.GetEnvironmentVariable(UnsafeAckBeforeFlushVariable) == "1";
+
     /// <inheritdoc/>
     async ValueTask IAuditTrail<IRaftLogEntry>.AppendAsync<TEntry>(ILogEntryProducer<TEntry> entries, long startIndex, bool skipCommitted, CancellationToken token)
     {
         var hadEntries = entries.RemainingCount > 0L;
         await AppendAsync(entries, startIndex, skipCommitted, token);
-        if (hadEntries)
+        if (hadEntries && !AckBeforeFlush)
             await FlushAsync(token);
     }
 }

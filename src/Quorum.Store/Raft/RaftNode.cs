@@ -174,6 +174,8 @@ internal sealed partial class RaftNode : IAsyncDisposable
     public static async Task<RaftNode> StartAsync(StoreOptions options, DataDirectory directory, bool bootstrap, ApplyListeners listeners, StoreMetrics metrics, ILoggerFactory loggerFactory, CancellationToken token)
     {
         var logger = loggerFactory.CreateLogger<RaftNode>();
+        if (DurableWriteAheadLog.AckBeforeFlush)
+            LogUnsafeAckBeforeFlush(logger, DurableWriteAheadLog.UnsafeAckBeforeFlushVariable);
         var configuration = new ClusterConfigurationFile(directory.ClusterConfigurationFile);
         var stateMachine = new KeyValueStateMachine(directory.SnapshotPath, options.SnapshotInterval, loggerFactory.CreateLogger<KeyValueStateMachine>())
         {
@@ -302,6 +304,9 @@ internal sealed partial class RaftNode : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Member {Member} removed")]
     private partial void LogMemberRemoved(string member);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Variable} is set: this node acknowledges log entries before they are on its disk, so a crash can lose acknowledged writes (test-only)")]
+    private static partial void LogUnsafeAckBeforeFlush(ILogger logger, string variable);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "This node was removed from the cluster; it no longer takes part in replication")]
     private partial void LogThisNodeRemoved();

@@ -16,12 +16,14 @@ internal sealed class TestCluster : IAsyncDisposable
     private readonly List<QuorumNode> nodes = [];
     private readonly string[] extraArgs;
     private readonly ClientTls? tls;
+    private readonly Func<QuorumNode, Task>? prepareEach;
 
-    private TestCluster(ITestOutputHelper output, string[] extraArgs, ClientTls? tls)
+    private TestCluster(ITestOutputHelper output, string[] extraArgs, ClientTls? tls, Func<QuorumNode, Task>? prepareEach = null)
     {
         this.output = output;
         this.extraArgs = extraArgs;
         this.tls = tls;
+        this.prepareEach = prepareEach;
         root = Path.Combine(Path.GetTempPath(), "quorum-it-" + Guid.NewGuid().ToString("N")[..10]);
         Directory.CreateDirectory(root);
     }
@@ -43,9 +45,19 @@ internal sealed class TestCluster : IAsyncDisposable
     /// directory (such as by restoring a backup into it); the first node then starts without
     /// <c>--join</c> and the others join it.
     /// </summary>
-    public static async Task<TestCluster> StartAsync(int size, ITestOutputHelper output, ClientTls? tls, Func<QuorumNode, Task>? prepareFirst, params string[] extraArgs)
+    public static Task<TestCluster> StartAsync(int size, ITestOutputHelper output, ClientTls? tls, Func<QuorumNode, Task>? prepareFirst, params string[] extraArgs)
+        => StartAsync(new TestCluster(output, extraArgs, tls), size, prepareFirst);
+
+    /// <summary>
+    /// Starts a cluster as above, after <paramref name="prepareEach"/> has run for each node before
+    /// its first start (such as mounting a file system at its data directory), here and in <see cref="AddNodeAsync"/>.
+    /// </summary>
+    public static Task<TestCluster> StartPreparingEachAsync(int size, ITestOutputHelper output, Func<QuorumNode, Task> prepareEach, params string[] extraArgs)
+        => StartAsync(new TestCluster(output, extraArgs, tls: null, prepareEach), size, prepareEach);
+
+    private static async Task<TestCluster> StartAsync(TestCluster cluster, int size, Func<QuorumNode, Task>? prepareFirst)
     {
-        var cluster = new TestCluster(output, extraArgs, tls);
+        var extraArgs = cluster.extraArgs;
         try
         {
             var first = cluster.CreateNode();
@@ -84,6 +96,8 @@ internal sealed class TestCluster : IAsyncDisposable
     {
         var seed = nodes.Last(n => n.IsRunning);
         var node = CreateNode();
+        if (prepareEach is not null)
+            await prepareEach(node);
         node.Start([.. extraArgs, .. moreArgs, "--join", seed.HttpUrl]);
         await node.WaitUntilServingAsync(StartTimeout);
         return node;
