@@ -31,16 +31,16 @@ internal sealed class SmallDisk : IAsyncDisposable
         return new SmallDisk(path);
     }
 
-    /// <summary>Takes every free byte with a ballast file (allocated, not sparse), as another program filling the disk would.</summary>
-    public void Fill()
+    /// <summary>Takes every free byte but <paramref name="leaveFree"/> with ballast files (allocated, not sparse), as another program filling the disk would.</summary>
+    public void Fill(long leaveFree = 0)
     {
         // The node may write meanwhile: allocate what is free now, then again what is left.
-        for (var i = 0; FreeBytes > 0 && i < 10; i++)
+        for (var i = 0; FreeBytes > leaveFree && i < 10; i++)
         {
             try
             {
                 var name = $"{ballast}.{i}";
-                using var file = File.OpenHandle(name, FileMode.CreateNew, FileAccess.Write, FileShare.None, FileOptions.None, preallocationSize: FreeBytes);
+                using var file = File.OpenHandle(name, FileMode.CreateNew, FileAccess.Write, FileShare.None, FileOptions.None, preallocationSize: FreeBytes - leaveFree);
             }
             catch (IOException)
             {
