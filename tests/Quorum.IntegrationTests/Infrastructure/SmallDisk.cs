@@ -64,6 +64,9 @@ internal sealed class SmallDisk : IAsyncDisposable
         try
         {
             Directory.Delete(Path, recursive: true);
+
+            // The cluster's folder, which it could not delete while this was mounted in it; only once empty.
+            Directory.Delete(System.IO.Path.GetDirectoryName(Path)!);
         }
         catch (IOException)
         {
