@@ -57,6 +57,9 @@ internal readonly unsafe struct KeyWithPayload : IEquatable<KeyWithPayload>
     /// <summary>Gets the payload; valid while the entry is.</summary>
     public ReadOnlySpan<byte> Payload => new(block + HeaderLength + KeyLength, PayloadLength);
 
+    /// <summary>Gets the key's and the payload's length together: what the entry holds, without its header.</summary>
+    public long DataLength => KeyLength + PayloadLength;
+
     /// <summary>Gets how many bytes the block takes.</summary>
     public long Size => HeaderLength + KeyLength + PayloadLength;
 

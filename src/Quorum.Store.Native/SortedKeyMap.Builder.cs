@@ -13,12 +13,14 @@ internal sealed partial class SortedKeyMap<TValue>
         private readonly EntryReclaimer? reclaimer;
         private Node? root;
         private long count;
+        private long bytes;
         private object owner = new();
 
-        internal Builder(Node? root, long count, EntryReclaimer? reclaimer)
+        internal Builder(Node? root, long count, long bytes, EntryReclaimer? reclaimer)
         {
             this.root = root;
             this.count = count;
+            this.bytes = bytes;
             this.reclaimer = reclaimer;
         }
 
@@ -44,6 +46,7 @@ internal sealed partial class SortedKeyMap<TValue>
                 leaf.Insert(0, new Slot(entry, value));
                 root = leaf;
                 count = 1;
+                bytes = entry.DataLength;
                 return;
             }
 
@@ -62,6 +65,7 @@ internal sealed partial class SortedKeyMap<TValue>
             }
 
             root = mine;
+            bytes += entry.DataLength;
             if (added)
                 count++;
         }
@@ -79,7 +83,7 @@ internal sealed partial class SortedKeyMap<TValue>
         {
             if (reclaimer is null)
                 return;
-            foreach (var entry in new SortedKeyMap<TValue>(root, count).Enumerate())
+            foreach (var entry in new SortedKeyMap<TValue>(root, count, bytes).Enumerate())
                 reclaimer.Retire(entry.Item);
         }
 
@@ -89,8 +93,10 @@ internal sealed partial class SortedKeyMap<TValue>
         public bool Remove(ReadOnlySpan<byte> key)
         {
             // Look first, so that removing an absent key copies nothing.
-            if (Find(root, key) is null)
+            if (Find(root, key) is not { } found)
                 return false;
+
+            bytes -= found.Entry.DataLength;
 
             var mine = Own(root!);
             Delete(mine, key);
@@ -110,7 +116,7 @@ internal sealed partial class SortedKeyMap<TValue>
         public SortedKeyMap<TValue> ToImmutable()
         {
             owner = new object();
-            return new SortedKeyMap<TValue>(root, count);
+            return new SortedKeyMap<TValue>(root, count, bytes);
         }
 
         private Node Own(Node node) => ReferenceEquals(node.Owner, owner) ? node : node.CopyFor(owner);
@@ -124,6 +130,7 @@ internal sealed partial class SortedKeyMap<TValue>
                 var position = leaf.LowerBound(slot.Entry.Key, out var found);
                 if (found)
                 {
+                    bytes -= leaf.Slots[position].Entry.DataLength;
                     reclaimer?.Retire(leaf.Slots[position].Entry);
                     leaf.Slots[position] = slot;
                     return null;

@@ -80,6 +80,6 @@ internal sealed partial class SortedKeyMap<TValue>
             }
         }
 
-        return new(level[0], total);
+        return new(level[0], total, entries.Sum(static e => e.DataLength));
     }
 }

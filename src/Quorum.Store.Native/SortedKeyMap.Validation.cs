@@ -9,12 +9,14 @@ internal sealed partial class SortedKeyMap<TValue>
     internal int Validate()
     {
         if (root is null)
-            return Count == 0 ? 0 : throw new InvalidOperationException("An empty tree has a count.");
+            return Count == 0 && Bytes == 0 ? 0 : throw new InvalidOperationException("An empty tree has a count or bytes.");
         if (root is Branch { Count: < 2 })
             throw new InvalidOperationException("The root branch has fewer than two children.");
 
         var counted = 0L;
         var height = Check(root, null, null, isRoot: true, ref counted);
+        if (Enumerate().Sum(static e => e.Item.DataLength) != Bytes)
+            throw new InvalidOperationException("The byte count is wrong.");
         return counted == Count ? height : throw new InvalidOperationException("The count is wrong.");
 
         static int Check(Node node, byte[]? lower, byte[]? upper, bool isRoot, ref long counted)

@@ -40,17 +40,24 @@ internal sealed partial class SortedKeyMap<TValue>
 
     private readonly Node? root;
 
-    private SortedKeyMap(Node? root, long count)
+    private SortedKeyMap(Node? root, long count, long bytes)
     {
         this.root = root;
         Count = count;
+        Bytes = bytes;
     }
 
     /// <summary>Gets the empty map.</summary>
-    public static SortedKeyMap<TValue> Empty { get; } = new(null, 0);
+    public static SortedKeyMap<TValue> Empty { get; } = new(null, 0, 0);
 
     /// <summary>Gets the number of keys in the map.</summary>
     public long Count { get; }
+
+    /// <summary>
+    /// Gets the bytes of the keys and payloads in the map (not the blocks' headers, nor versions
+    /// that only older maps hold): the same figure on every replica that holds the same entries.
+    /// </summary>
+    public long Bytes { get; }
 
     /// <summary>Compares two keys in unsigned byte order.</summary>
     /// <param name="x">The first key.</param>
@@ -96,12 +103,12 @@ internal sealed partial class SortedKeyMap<TValue>
 
     /// <summary>Starts a batch of updates on top of this map, which itself never changes.</summary>
     /// <returns>The builder.</returns>
-    public Builder ToBuilder() => new(root, Count, null);
+    public Builder ToBuilder() => new(root, Count, Bytes, null);
 
     /// <summary>Starts a batch of updates on top of this map, handing every entry it drops to <paramref name="reclaimer"/>.</summary>
     /// <param name="reclaimer">Frees dropped entries once no reader can see them; <see langword="null"/> never frees them.</param>
     /// <returns>The builder.</returns>
-    public Builder ToBuilder(EntryReclaimer? reclaimer) => new(root, Count, reclaimer);
+    public Builder ToBuilder(EntryReclaimer? reclaimer) => new(root, Count, Bytes, reclaimer);
 
     private static bool TryFind(Node? node, ReadOnlySpan<byte> key, [System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out TValue value, out ReadOnlySpan<byte> payload)
     {

@@ -30,9 +30,12 @@ public sealed partial class QuorumStore
     /// <exception cref="PreconditionFailedException">The key did not satisfy <paramref name="condition"/>; nothing changed.</exception>
     /// <exception cref="UnavailableException">This node is not the leader, or leadership moved before the write was accepted.</exception>
     /// <exception cref="WriteOutcomeUnknownException">The commit was not confirmed in time.</exception>
+    /// <exception cref="InsufficientStorageException">The write would take the store over its quota, or the disk is full; nothing was changed.</exception>
     public async Task<WriteResult> SetAsync(ReadOnlyMemory<byte> key, ReadOnlyMemory<byte> value, Precondition condition, TimeSpan? ttl = null, CancellationToken token = default)
     {
-        var outcome = await proposer.ProposeAsync(commands.Put(key, value, condition, ttl), token);
+        var put = commands.Put(key, value, condition, ttl);
+        EnsureWithinQuota(put);
+        var outcome = await proposer.ProposeAsync(put, token);
         return new WriteResult(Checked(outcome, condition, key).Revision);
     }
 
@@ -66,9 +69,12 @@ public sealed partial class QuorumStore
     /// <exception cref="ArgumentException">The transaction is malformed: a bad key, value or TTL, too many operations, or one key written twice in a branch.</exception>
     /// <exception cref="UnavailableException">This node is not the leader, or leadership moved before the transaction was accepted.</exception>
     /// <exception cref="WriteOutcomeUnknownException">The commit was not confirmed in time.</exception>
+    /// <exception cref="InsufficientStorageException">The transaction would take the store over its quota, or the disk is full; nothing was changed.</exception>
     public async Task<TxnResult> TxnAsync(TxnRequest request, CancellationToken token = default)
     {
-        var outcome = await proposer.ProposeAsync(commands.Txn(request), token);
+        var txn = commands.Txn(request);
+        EnsureWithinQuota(txn);
+        var outcome = await proposer.ProposeAsync(txn, token);
         return outcome.Txn ?? throw new InvalidOperationException("The transaction's entry was applied without a result.");
     }
 

@@ -17,6 +17,9 @@ public sealed record StoreOptions
     /// <summary>The default of <see cref="WatchHistoryBytes"/>.</summary>
     public const long DefaultWatchHistoryBytes = 64L * 1024 * 1024;
 
+    /// <summary>The default of <see cref="DiskReserveBytes"/>.</summary>
+    public const long DefaultDiskReserveBytes = 64L * 1024 * 1024;
+
     private readonly string dataDirectory = "data";
     private readonly string? nodeId;
     private readonly IPEndPoint raftEndPoint = new(IPAddress.Loopback, 8081);
@@ -33,6 +36,8 @@ public sealed record StoreOptions
     private readonly long watchHistoryChanges = DefaultWatchHistoryChanges;
     private readonly long watchHistoryBytes = DefaultWatchHistoryBytes;
     private readonly int watcherBufferChanges = 10_000;
+    private readonly long diskReserveBytes = DefaultDiskReserveBytes;
+    private readonly long quotaBytes;
 
     /// <summary>Gets the data directory (WAL, snapshots, identity, cluster configuration).</summary>
     public string DataDirectory
@@ -171,6 +176,37 @@ public sealed record StoreOptions
     {
         get => watcherBufferChanges;
         init => watcherBufferChanges = value >= 1 ? value : throw new ArgumentOutOfRangeException(nameof(value), "The watcher buffer must hold at least 1 change.");
+    }
+
+    /// <summary>
+    /// Gets how much free space writes must leave on the data directory's filesystem: below it the
+    /// leader refuses writes (<see cref="InsufficientStorageException"/>, HTTP 507) before they reach
+    /// the log, and a follower stops taking entries, until space is freed. 0 turns the check off.
+    /// </summary>
+    /// <remarks>
+    /// The log is written through memory mappings, and a mapped page the disk has no room for kills
+    /// the process (SIGBUS) instead of failing a call; the reserve is room for what still reaches
+    /// the log after the check: the entries in flight (up to 4 MiB each) and a follower's batch.
+    /// </remarks>
+    public long DiskReserveBytes
+    {
+        get => diskReserveBytes;
+        init => diskReserveBytes = value >= 0 ? value : throw new ArgumentOutOfRangeException(nameof(value), "The disk reserve must not be negative.");
+    }
+
+    /// <summary>
+    /// Gets the most bytes of live keys and values (a leased key's lease counts too) the store may
+    /// hold; a write that would take it over is refused (<see cref="InsufficientStorageException"/>,
+    /// HTTP 507), deletes never are. 0 means no quota.
+    /// </summary>
+    /// <remarks>
+    /// Checked on the leader before the write is proposed, against the state it has applied, so
+    /// writes in flight at the same moment can take the store over the quota by at most their own size.
+    /// </remarks>
+    public long QuotaBytes
+    {
+        get => quotaBytes;
+        init => quotaBytes = value >= 0 ? value : throw new ArgumentOutOfRangeException(nameof(value), "The quota must not be negative.");
     }
 
     /// <summary>

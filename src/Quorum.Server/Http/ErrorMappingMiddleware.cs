@@ -6,7 +6,8 @@ namespace Quorum.Server.Http;
 /// Turns every failure into the contract's JSON error with a fitting status, so no route has to:
 /// bad input 400, absent member 404, conflict 409, watch history compacted 410 (with the oldest
 /// revision), failed precondition 412 (with the key's revision, in the body and in <c>ETag</c>),
-/// oversized body 413, no leader or quorum 503 (with <c>Retry-After</c>), unknown write outcome 504; and a request no route took (404, or 405
+/// oversized body 413, no leader or quorum 503 (with <c>Retry-After</c>), unknown write outcome 504, disk
+/// full or quota exceeded 507 (nothing written); and a request no route took (404, or 405
 /// for a known path) gets the same shape instead of an empty body.
 /// </summary>
 /// <param name="next">The rest of the pipeline.</param>
@@ -63,6 +64,7 @@ internal sealed partial class ErrorMappingMiddleware(RequestDelegate next, ILogg
         PreconditionFailedException => (StatusCodes.Status412PreconditionFailed, e.Message),
         HistoryCompactedException => (StatusCodes.Status410Gone, e.Message),
         WriteOutcomeUnknownException => (StatusCodes.Status504GatewayTimeout, e.Message),
+        InsufficientStorageException => (StatusCodes.Status507InsufficientStorage, e.Message),
         MembershipException { IsUnknownMember: true } => (StatusCodes.Status404NotFound, e.Message),
         MembershipException => (StatusCodes.Status409Conflict, e.Message),
         AuthException { IsUnknown: true } => (StatusCodes.Status404NotFound, e.Message),

@@ -1,6 +1,7 @@
 using DotNext.IO.Log;
 using DotNext.Net.Cluster.Consensus.Raft;
 using DotNext.Net.Cluster.Consensus.Raft.StateMachine;
+using Quorum.Store.Storage;
 
 namespace Quorum.Store.Raft;
 
@@ -16,10 +17,17 @@ namespace Quorum.Store.Raft;
 /// the follower path calls (the batch append) to flush the appended entries before it returns.
 /// The leader's own copy is flushed by the log before it commits. Follower appends are serialized by
 /// the cluster, so the flush never runs concurrently with itself.
+/// <para>
+/// The same method refuses entries while the data directory's disk is below its reserve (see
+/// <see cref="DiskSpaceGuard"/>): writing them would kill the process. The leader sees the append
+/// fail, as if this follower were unreachable, and sends the entries again on its next round; a
+/// majority with room goes on committing without this node.
+/// </para>
 /// </remarks>
 /// <param name="options">The log's options.</param>
 /// <param name="stateMachine">The state machine the log applies committed entries to.</param>
-internal sealed class DurableWriteAheadLog(WriteAheadLog.Options options, IStateMachine stateMachine)
+/// <param name="diskSpace">The guard of the data directory's free space, or <see langword="null"/> for none.</param>
+internal sealed class DurableWriteAheadLog(WriteAheadLog.Options options, IStateMachine stateMachine, DiskSpaceGuard? diskSpace = null)
     : WriteAheadLog(options, stateMachine), IAuditTrail<IRaftLogEntry>
 {
     /// <summary>
@@ -36,6 +44,9 @@ internal sealed class DurableWriteAheadLog(WriteAheadLog.Options options, IState
     async ValueTask IAuditTrail<IRaftLogEntry>.AppendAsync<TEntry>(ILogEntryProducer<TEntry> entries, long startIndex, bool skipCommitted, CancellationToken token)
     {
         var hadEntries = entries.RemainingCount > 0L;
+        if (hadEntries && diskSpace is { HasRoom: false } full)
+            throw new InsufficientStorageException(full.Describe(full.AvailableBytes));
+
         await AppendAsync(entries, startIndex, skipCommitted, token);
         if (hadEntries && !AckBeforeFlush)
             await FlushAsync(token);

@@ -165,13 +165,14 @@ internal sealed partial class RaftNode : IAsyncDisposable
     /// <summary>Restores the state, opens the log and starts the Raft cluster.</summary>
     /// <param name="options">The store's options.</param>
     /// <param name="directory">The (locked) data directory.</param>
+    /// <param name="diskSpace">The guard of the data directory's free space; a follower takes no entries while it says the disk is full.</param>
     /// <param name="bootstrap"><see langword="true"/> to make this node a new one-member cluster; only for an empty data directory.</param>
     /// <param name="listeners">What the state machine tells about applied entries.</param>
     /// <param name="metrics">Where the node's measurements go.</param>
     /// <param name="loggerFactory">Where logs go.</param>
     /// <param name="token">Cancels start-up.</param>
     /// <returns>The running node.</returns>
-    public static async Task<RaftNode> StartAsync(StoreOptions options, DataDirectory directory, bool bootstrap, ApplyListeners listeners, StoreMetrics metrics, ILoggerFactory loggerFactory, CancellationToken token)
+    public static async Task<RaftNode> StartAsync(StoreOptions options, DataDirectory directory, DiskSpaceGuard diskSpace, bool bootstrap, ApplyListeners listeners, StoreMetrics metrics, ILoggerFactory loggerFactory, CancellationToken token)
     {
         var logger = loggerFactory.CreateLogger<RaftNode>();
         if (DurableWriteAheadLog.AckBeforeFlush)
@@ -191,7 +192,7 @@ internal sealed partial class RaftNode : IAsyncDisposable
 
         await stateMachine.RestoreAsync(token);
 
-        var log = new DurableWriteAheadLog(CreateLogOptions(directory), stateMachine);
+        var log = new DurableWriteAheadLog(CreateLogOptions(directory), stateMachine, diskSpace);
 
         if (!NetworkAddress.TryParse(options.AdvertisedRaftAddress, out var advertised))
             throw new ArgumentException($"Raft address '{options.AdvertisedRaftAddress}' is not host:port.", nameof(options));
@@ -209,7 +210,7 @@ internal sealed partial class RaftNode : IAsyncDisposable
             // and checking a whole snapshot, so it gets far longer than an election timeout.
             RequestTimeout = TimeSpan.FromMilliseconds(Math.Max(2_000, lowerElectionTimeout * 4)),
             ConnectTimeout = TimeSpan.FromMilliseconds(lowerElectionTimeout),
-            LoggerFactory = loggerFactory,
+            LoggerFactory = new DiskFullLogFilter(loggerFactory),
             SslOptions = options.PeerTls,
         };
 

@@ -37,8 +37,9 @@ internal sealed partial class RaftNodeHost : IAsyncDisposable
     private volatile RaftNode current;
     private int restarts;
 
-    private RaftNodeHost(RaftNode node, StoreOptions options, DataDirectory directory, ApplyListeners listeners, StoreMetrics metrics, ILoggerFactory loggerFactory)
+    private RaftNodeHost(RaftNode node, DiskSpaceGuard diskSpace, StoreOptions options, DataDirectory directory, ApplyListeners listeners, StoreMetrics metrics, ILoggerFactory loggerFactory)
     {
+        DiskSpace = diskSpace;
         this.metrics = metrics;
         current = node;
         this.options = options;
@@ -52,6 +53,9 @@ internal sealed partial class RaftNodeHost : IAsyncDisposable
 
     /// <summary>Gets the running node. It may be replaced at any time; read it once per operation.</summary>
     public RaftNode Current => current;
+
+    /// <summary>Gets the guard of the data directory's free space, which every node this host starts shares.</summary>
+    public DiskSpaceGuard DiskSpace { get; }
 
     /// <summary>Gets a task that fails when the node broke and could not be opened again (a damaged data directory).</summary>
     public Task Failed => failed.Task;
@@ -70,8 +74,9 @@ internal sealed partial class RaftNodeHost : IAsyncDisposable
     /// <returns>The host.</returns>
     public static async Task<RaftNodeHost> StartAsync(StoreOptions options, DataDirectory directory, bool bootstrap, ApplyListeners listeners, StoreMetrics metrics, ILoggerFactory loggerFactory, CancellationToken token)
     {
-        var node = await RaftNode.StartAsync(options, directory, bootstrap, listeners, metrics, loggerFactory, token);
-        return new RaftNodeHost(node, options, directory, listeners, metrics, loggerFactory);
+        var diskSpace = new DiskSpaceGuard(directory.Path, options.DiskReserveBytes, loggerFactory.CreateLogger<DiskSpaceGuard>());
+        var node = await RaftNode.StartAsync(options, directory, diskSpace, bootstrap, listeners, metrics, loggerFactory, token);
+        return new RaftNodeHost(node, diskSpace, options, directory, listeners, metrics, loggerFactory);
     }
 
     /// <summary>Stops the watchdog and the node.</summary>
@@ -119,7 +124,7 @@ internal sealed partial class RaftNodeHost : IAsyncDisposable
         try
         {
             current = await restartPipeline.ExecuteAsync(
-                static async (host, token) => await RaftNode.StartAsync(host.options, host.directory, bootstrap: false, host.listeners, host.metrics, host.loggerFactory, token),
+                static async (host, token) => await RaftNode.StartAsync(host.options, host.directory, host.DiskSpace, bootstrap: false, host.listeners, host.metrics, host.loggerFactory, token),
                 this,
                 lifetime.Token);
             Interlocked.Increment(ref restarts);

@@ -112,7 +112,7 @@ internal sealed partial class LeaseExpirer : IAsyncDisposable
         {
             await proposer.ProposeAsync(new ExpireCommand(grant.Key, grant.Revision), token);
         }
-        catch (Exception e) when (e is UnavailableException or WriteOutcomeUnknownException)
+        catch (Exception e) when (e is UnavailableException or WriteOutcomeUnknownException or InsufficientStorageException)
         {
             // The expiry names its revision, so proposing it again is harmless if this one did apply.
             tracker.Retry(grant, RetryDelay);

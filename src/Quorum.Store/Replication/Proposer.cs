@@ -2,6 +2,7 @@ using DotNext.Net.Cluster.Consensus.Raft;
 using Quorum.Store.Commands;
 using Quorum.Store.Metrics;
 using Quorum.Store.Raft;
+using Quorum.Store.Storage;
 using DotNextNotLeaderException = DotNext.Net.Cluster.Consensus.Raft.NotLeaderException;
 
 namespace Quorum.Store.Replication;
@@ -53,8 +54,11 @@ internal sealed class Proposer(RaftNodeHost raft, StoreOptions options, StoreMet
     /// <returns>What applying it did.</returns>
     /// <exception cref="UnavailableException">This node does not lead, or leadership moved before the command was accepted.</exception>
     /// <exception cref="WriteOutcomeUnknownException">The commit was not confirmed in time.</exception>
+    /// <exception cref="InsufficientStorageException">The data directory's disk is below its reserve; the command never reached the log.</exception>
     public async Task<CommandOutcome> ProposeAsync(Command command, CancellationToken token)
     {
+        // Before the command is queued: a refused command has touched nothing, so the caller may be told so (507).
+        raft.DiskSpace.Admit(SizeOf(command));
         metrics.ProposalsPending.Add(1);
         try
         {
@@ -319,9 +323,17 @@ internal sealed class Proposer(RaftNodeHost raft, StoreOptions options, StoreMet
         {
             await node.Cluster.ReplicateAsync(entry, timeout.Token);
         }
-        catch (Exception e) when (RaftNode.IsFailure(e))
+        catch (Exception e) when (RaftNode.IsFailure(e) || DiskSpaceGuard.IsDiskFull(e))
         {
-            return proposal.Outcomes ?? throw new WriteOutcomeUnknownException("This node's Raft stack failed while the write was in flight and is restarting; the write may or may not have been applied.", e);
+            // The entry was handed to the log, so it may be there (and be committed) even though the
+            // call failed: unknown (504), never "refused" (507), even when the disk is full.
+            if (DiskSpaceGuard.IsDiskFull(e))
+                raft.DiskSpace.Invalidate();
+            return proposal.Outcomes ?? throw new WriteOutcomeUnknownException(
+                DiskSpaceGuard.IsDiskFull(e)
+                    ? $"The disk of data directory {raft.DiskSpace.Path} filled up while the write was being logged ({e.Message}); the write may or may not have been applied. Free space on that disk."
+                    : "This node's Raft stack failed while the write was in flight and is restarting; the write may or may not have been applied.",
+                e);
         }
         catch (Exception e) when (e is OperationCanceledException or DotNextNotLeaderException)
         {

@@ -75,6 +75,34 @@ internal sealed class StoreState
     public StoredKey? Find(ReadOnlySpan<byte> key)
         => Keys.TryGetValue(key, out var record, out var payload) ? new StoredKey(key.ToArray(), record.ValueOf(payload).ToArray(), record.Revision) : null;
 
+    /// <summary>
+    /// Tells how many bytes of keys and payloads (<see cref="SortedKeyMap{TValue}.Bytes"/>) a command
+    /// would add if it were applied to this state; negative when it frees more than it adds. A
+    /// transaction counts the branch that adds more, as either may run. The caller holds a read.
+    /// </summary>
+    /// <param name="command">The command.</param>
+    /// <returns>The growth in bytes; 0 for commands that change no key.</returns>
+    public long GrowthOf(Command command) => command switch
+    {
+        PutCommand put => SizeOf(put.Key, put.Value, put.Lease) - SizeOf(put.Key),
+        DeleteCommand delete => -SizeOf(delete.Key),
+        TxnCommand txn => Math.Max(GrowthOf(txn.Success), GrowthOf(txn.Failure)),
+        _ => 0,
+    };
+
+    // A branch writes each key at most once (CommandFactory refuses a branch that writes one twice).
+    private long GrowthOf(IReadOnlyList<TxnStep> steps) => steps.Sum(step => step.Kind switch
+    {
+        TxnOperationKind.Put => SizeOf(step.Key, step.Value ?? [], step.Lease) - SizeOf(step.Key),
+        TxnOperationKind.Delete => -SizeOf(step.Key),
+        _ => 0L,
+    });
+
+    private static long SizeOf(byte[] key, byte[] value, KeyLease? lease) => key.Length + value.Length + (lease is null ? 0 : KeyLease.EncodedLength);
+
+    // What the key holds now: 0 when absent.
+    private long SizeOf(byte[] key) => Keys.TryGetValue(key, out _, out var payload) ? key.Length + payload.Length : 0;
+
     /// <summary>Enumerates keys in byte order from the first one not less than <paramref name="start"/>.</summary>
     /// <param name="start">Where to start.</param>
     /// <returns>The keys, lazily.</returns>

@@ -75,6 +75,12 @@ internal static class ServeFlags
     /// <summary>The largest value accepted.</summary>
     public static readonly ServeFlag MaxValueSize = Flag("--max-value-size", "MAX_VALUE_SIZE", Size(Store.MaxValueBytes), "largest value accepted (bytes, or with KiB/MiB suffix)");
 
+    /// <summary>The quota on live keys and values.</summary>
+    public static readonly ServeFlag QuotaBytes = Flag("--quota-bytes", "QUOTA_BYTES", Count(Store.QuotaBytes), "most bytes of live keys and values the store holds; a write that would pass it gets 507, deletes always pass (0: no quota)", shownDefault: "0: no quota");
+
+    /// <summary>The free space writes leave on the data directory's disk.</summary>
+    public static readonly ServeFlag DiskReserveBytes = Flag("--disk-reserve-bytes", "DISK_RESERVE_BYTES", Size(Store.DiskReserveBytes), "free space writes must leave on the data directory's disk; below it writes get 507 until space is freed (0: no check)");
+
     /// <summary>The shortest election timeout.</summary>
     public static readonly ServeFlag ElectionTimeout = Flag("--election-timeout", "ELECTION_TIMEOUT", DurationText.Format(Store.ElectionTimeout), "shortest election timeout; the longest is twice it");
 
@@ -129,7 +135,7 @@ internal static class ServeFlags
         HttpPort, DataDir, RaftAddress, RaftPort, Join, HttpAddress, NodeId, AdvertiseRaft, AdvertiseHttp,
         CertFile, KeyFile, TrustedCaFile, ClientCertAuth, PeerCertFile, PeerKeyFile, PeerTrustedCaFile, AuditLog, OtlpEndpoint,
         BackupDir, BackupInterval, BackupKeep,
-        SnapshotInterval, SnapshotLogSize, MaxValueSize, ElectionTimeout, GroupCommitWait, WatchHistory, WatchHistorySize, WarnFsync, WarnPeerRtt, LogLevel,
+        SnapshotInterval, SnapshotLogSize, MaxValueSize, QuotaBytes, DiskReserveBytes, ElectionTimeout, GroupCommitWait, WatchHistory, WatchHistorySize, WarnFsync, WarnPeerRtt, LogLevel,
     ];
 
     private static ServeFlag Flag(string name, string variable, string? defaultValue, string meaning, string? shownDefault = null)

@@ -109,6 +109,8 @@ internal sealed class ServeSettings
                 SnapshotInterval = ParseCount(GetOrDefault(ServeFlags.SnapshotInterval), Source(ServeFlags.SnapshotInterval)),
                 SnapshotLogBytes = ParseSize(GetOrDefault(ServeFlags.SnapshotLogSize), Source(ServeFlags.SnapshotLogSize), MaxSnapshotLogSize),
                 MaxValueBytes = (int)ParseSize(GetOrDefault(ServeFlags.MaxValueSize), Source(ServeFlags.MaxValueSize), MaxValueSize),
+                QuotaBytes = ParseSize(GetOrDefault(ServeFlags.QuotaBytes), Source(ServeFlags.QuotaBytes), MaxSnapshotLogSize, allowZero: true),
+                DiskReserveBytes = ParseSize(GetOrDefault(ServeFlags.DiskReserveBytes), Source(ServeFlags.DiskReserveBytes), MaxSnapshotLogSize, allowZero: true),
                 ElectionTimeout = ParseDuration(GetOrDefault(ServeFlags.ElectionTimeout), Source(ServeFlags.ElectionTimeout)),
                 GroupCommitWait = ParseWait(GetOrDefault(ServeFlags.GroupCommitWait), Source(ServeFlags.GroupCommitWait)),
                 SlowFsyncWarning = ParseDuration(GetOrDefault(ServeFlags.WarnFsync), Source(ServeFlags.WarnFsync)),
@@ -170,8 +172,11 @@ internal sealed class ServeSettings
             ? count
             : throw new ConfigurationException($"{source} '{text}' is not a {(allowZero ? "whole number" : "positive whole number")}.");
 
-    private static long ParseSize(string text, string source, long max)
+    private static long ParseSize(string text, string source, long max, bool allowZero = false)
     {
+        if (allowZero && text == "0")
+            return 0;
+
         var (digits, multiplier) = text switch
         {
             _ when text.EndsWith("GiB", StringComparison.OrdinalIgnoreCase) => (text[..^3], 1024L * 1024 * 1024),
@@ -184,7 +189,7 @@ internal sealed class ServeSettings
 
         return long.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out var number) && number >= 1 && number <= max / multiplier
             ? number * multiplier
-            : throw new ConfigurationException($"{source} '{text}' is not a size between 1 byte and {max / (1024 * 1024)}MiB (e.g. 1048576, 512KiB, 1MiB).");
+            : throw new ConfigurationException($"{source} '{text}' is not a size between {(allowZero ? "0" : "1 byte")} and {max / (1024 * 1024)}MiB (e.g. 1048576, 512KiB, 1MiB).");
     }
 
     private static TimeSpan ParseDuration(string text, string source)
