@@ -42,6 +42,20 @@ public sealed class NodeLogScanTests
     }
 
     [Fact]
+    public void Requests_failed_by_the_known_race_are_not_problems_but_other_failed_requests_are()
+    {
+        const string Failed = "2026-12-07T07:59:49.089Z ERR [n1] TcpServer: Failed to process request from 127.0.0.1:35902";
+        const string Race = "DotNext.Net.Cluster.Consensus.Raft.StateMachine.WriteAheadLog+InternalException: WAL page 84 doesn't exist on the disk";
+        const string RaceInner = " ---> DotNext.Net.Cluster.Consensus.Raft.StateMachine.WriteAheadLog+MissingPageException: WAL page 84 doesn't exist on the disk";
+        const string Other = "System.InvalidOperationException: something else";
+
+        var (restarts, errors) = NodeLogScan.Scan([("n1", string.Join('\n', Failed, Race, RaceInner, KnownRace, Failed, Other, "   at X()"))]);
+
+        Assert.Equal(1, restarts);
+        Assert.Equal(["n1: " + Failed], errors);
+    }
+
+    [Fact]
     public void A_quiet_log_has_nothing_to_report()
     {
         var (restarts, errors) = NodeLogScan.Scan([("n1", Info + "\n" + Planted + "\n")]);

@@ -15,6 +15,12 @@ internal static class NodeLogScan
     private const string KnownRaceRestart = "failed internally (MissingPageException";
     private const string PlantedBugWarning = "This is a planted bug for testing the fault-injection suite";
     private const string HandshakeFailed = "TcpServer: TLS handshake with ";
+
+    // While the known race has broken a follower's log and before the host restarts it (within
+    // 0.5 s), DotNext's transport logs every AppendEntries it fails to serve, with the log's
+    // MissingPageException on the next line: the same race, not another problem.
+    private const string RequestFailed = "TcpServer: Failed to process request from ";
+    private const string RaceFailure = "WriteAheadLog+MissingPageException";
     private static readonly string[] PeerHungUp = ["Received an unexpected EOF or 0 bytes from the transport stream", "Connection reset by peer"];
 
     /// <summary>Scans every node's log.</summary>
@@ -40,6 +46,8 @@ internal static class NodeLogScan
                 if (line.Contains(KnownRaceRestart, StringComparison.Ordinal))
                     restarts++;
                 else if (line.Contains(HandshakeFailed, StringComparison.Ordinal) && i + 1 < lines.Length && PeerHungUp.Any(lines[i + 1].Contains))
+                    continue;
+                else if (line.Contains(RequestFailed, StringComparison.Ordinal) && i + 2 < lines.Length && (lines[i + 1] + lines[i + 2]).Contains(RaceFailure, StringComparison.Ordinal))
                     continue;
                 else if (!line.Contains(PlantedBugWarning, StringComparison.Ordinal))
                     errors.Add($"{nodeId}: {line.Trim()}");
