@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-using System.Diagnostics;
 using Quorum.IntegrationTests.Infrastructure;
 
 namespace Quorum.IntegrationTests;
@@ -17,50 +15,20 @@ public sealed class PlannedLeaderChangeTests(ITestOutputHelper output)
     public async Task Stopping_the_leader_with_sigterm_three_times_under_load_hands_over_and_loses_no_acknowledged_write()
     {
         await using var cluster = await TestCluster.StartAsync(3, output);
-        var acknowledged = new ConcurrentDictionary<string, string>();
-        var completions = new ConcurrentQueue<long>();
-        var failures = new WriteFailures();
-        var clock = Stopwatch.StartNew();
-        using var stop = new CancellationTokenSource();
-
-        async Task WriteAsync(int writer)
-        {
-            for (var i = 0; !stop.IsCancellationRequested; i++)
-            {
-                var key = $"w{writer}-{i}";
-                var node = cluster.Nodes[(writer + i) % cluster.Nodes.Count];
-                if (!node.IsRunning)
-                    continue;
-                try
-                {
-                    await node.Client.PutAsync(key, $"value of {key}");
-                    acknowledged[key] = $"value of {key}";
-                    completions.Enqueue(clock.ElapsedMilliseconds);
-                }
-                catch (Exception e) when (e is not OutOfMemoryException)
-                {
-                    failures.Record(e, $"put {key} on {node.Id}");
-                    await Task.Delay(5);
-                }
-            }
-        }
-
-        var writers = Enumerable.Range(0, 4).Select(w => Task.Run(() => WriteAsync(w))).ToArray();
+        var load = WriteLoad.Start(cluster, "planned", writers: 4);
         var windows = new List<long>();
         try
         {
             for (var round = 0; round < 3; round++)
             {
                 var leader = await cluster.WaitForLeaderAsync(Timeout);
-                var before = acknowledged.Count;
-                await Eventually.UntilAsync(() => Task.FromResult(acknowledged.Count >= before + 100), Timeout, "100 writes before the stop");
+                await load.WaitForMoreAsync(100, Timeout, "100 writes before the stop");
 
-                var stoppedAt = clock.ElapsedMilliseconds;
+                var stoppedAt = load.ElapsedMilliseconds;
                 Assert.Equal(0, await leader.StopAsync(Timeout));
                 var successor = await cluster.WaitForLeaderAsync(Timeout, except: leader);
-                var afterStop = acknowledged.Count;
-                await Eventually.UntilAsync(() => Task.FromResult(acknowledged.Count >= afterStop + 100), Timeout, "100 writes after the stop");
-                windows.Add(LongestGap(completions, stoppedAt - 1_000, clock.ElapsedMilliseconds));
+                await load.WaitForMoreAsync(100, Timeout, "100 writes after the stop");
+                windows.Add(LongestGap(load.Completions, stoppedAt - 1_000, load.ElapsedMilliseconds));
                 Assert.Contains("Resigned the leadership of term", leader.Log);
                 output.WriteLine($"round {round}: {leader.Id} stopped, {successor.Id} leads; longest time with no write completed: {windows[^1]} ms");
 
@@ -71,15 +39,14 @@ public sealed class PlannedLeaderChangeTests(ITestOutputHelper output)
         }
         finally
         {
-            await stop.CancelAsync();
-            await Task.WhenAll(writers);
-            output.WriteLine($"{acknowledged.Count} writes acknowledged; {failures}; windows {string.Join(", ", windows)} ms");
+            await load.StopAsync();
+            output.WriteLine($"{load.Acknowledged.Count} writes acknowledged; {load.Failures}; windows {string.Join(", ", windows)} ms");
         }
 
-        failures.AssertNoneUnexpected();
+        load.Failures.AssertNoneUnexpected();
         var reader = await cluster.WaitForLeaderAsync(Timeout);
-        await Parallel.ForEachAsync(acknowledged, new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (pair, token) =>
-            Assert.Equal(pair.Value, await reader.Client.GetStringAsync(pair.Key, token: token)));
+        await Parallel.ForEachAsync(load.Acknowledged, new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (pair, token) =>
+            Assert.Equal(pair.Value.Value, await reader.Client.GetStringAsync(pair.Key, token: token)));
     }
 
     // The longest stretch in [from, to] with no write completing, in milliseconds.

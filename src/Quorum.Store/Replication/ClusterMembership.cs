@@ -174,10 +174,7 @@ internal sealed partial class ClusterMembership(RaftNodeHost raft, Proposer prop
 
     // The voters the leader can reach now: itself, and the followers that answered lately.
     private HashSet<string> ReachableVoters(RaftNode node)
-    {
-        var reachable = new HashSet<string>(replication.Reachable(reachableWindow), StringComparer.Ordinal) { NetworkAddress.Format(node.LocalAddress) };
-        return reachable;
-    }
+        => new(replication.Reachable(reachableWindow), StringComparer.Ordinal) { NetworkAddress.Format(node.LocalAddress) };
 
     private string Name(string raftAddress) => Node.StateMachine.State.FindMemberByAddress(raftAddress)?.Id ?? raftAddress;
 

@@ -10,6 +10,7 @@ namespace Quorum.IntegrationTests.Infrastructure;
 internal sealed class WriteLoad
 {
     private readonly CancellationTokenSource stop = new();
+    private readonly System.Diagnostics.Stopwatch clock = System.Diagnostics.Stopwatch.StartNew();
     private readonly Task[] writers;
 
     private WriteLoad(TestCluster cluster, string prefix, int count)
@@ -17,6 +18,12 @@ internal sealed class WriteLoad
 
     /// <summary>Gets every acknowledged write: key, value and the revision the write was acknowledged with.</summary>
     public ConcurrentDictionary<string, (string Value, long Revision)> Acknowledged { get; } = new();
+
+    /// <summary>Gets when each acknowledged write completed, in milliseconds on <see cref="ElapsedMilliseconds"/>'s clock.</summary>
+    public ConcurrentQueue<long> Completions { get; } = new();
+
+    /// <summary>Gets the milliseconds since the writers started.</summary>
+    public long ElapsedMilliseconds => clock.ElapsedMilliseconds;
 
     /// <summary>Gets the failed writes, sorted.</summary>
     public WriteFailures Failures { get; } = new();
@@ -52,6 +59,7 @@ internal sealed class WriteLoad
             {
                 var revision = await node.Client.PutAsync(key, $"v{writer}.{i}");
                 Acknowledged[key] = ($"v{writer}.{i}", revision);
+                Completions.Enqueue(clock.ElapsedMilliseconds);
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
