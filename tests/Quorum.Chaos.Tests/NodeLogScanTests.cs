@@ -56,6 +56,37 @@ public sealed class NodeLogScanTests
     }
 
     [Fact]
+    public void A_full_disk_is_expected_only_when_the_nemesis_filled_disks()
+    {
+        const string Full = "2026-12-07T08:34:16.319Z ERR [n1] DiskSpaceGuard: The disk of data directory /data/n1 is full: 46731264 bytes free, below the 67108864 bytes this node keeps in reserve (--disk-reserve-bytes).";
+        var log = string.Join('\n', Info, Full, Failure500);
+
+        Assert.Equal(["n1: " + Failure500], NodeLogScan.Scan([("n1", log)], disksFilled: true).Errors);
+        Assert.Equal(["n1: " + Full, "n1: " + Failure500], NodeLogScan.Scan([("n1", log)]).Errors);
+    }
+
+    [Fact]
+    public void A_cancelled_replication_round_is_not_a_problem_but_another_unexpected_exception_is()
+    {
+        const string Unexpected = "2026-12-07T08:34:50.359Z ERR [n2] RaftCluster: The unexpected exception occurred";
+        string[] cancelled =
+        [
+            Unexpected,
+            "System.OperationCanceledException: The operation was canceled.",
+            " ---> System.OperationCanceledException: The operation was canceled.",
+            "   at System.Threading.CancellationToken.ThrowOperationCanceledException()",
+            "   --- End of inner exception stack trace ---",
+            "   at DotNext.Net.Cluster.Consensus.Raft.ReplicationUtils.ReplicationProcess`1.ReplicateAsync(CancellationToken token) in /_/ReplicationProcess.cs:line 122",
+        ];
+        string[] other = [Unexpected, "System.OperationCanceledException: The operation was canceled.", "   at Somewhere.Else()", Info, "   at DotNext.Net.Cluster.Consensus.Raft.ReplicationUtils.ReplicationProcess`1.ReplicateAsync()"];
+        string[] failed = [Unexpected, "System.InvalidOperationException: broken", "   at DotNext.Net.Cluster.Consensus.Raft.ReplicationUtils.ReplicationProcess`1.ReplicateAsync()"];
+
+        Assert.Empty(NodeLogScan.Scan([("n2", string.Join('\n', cancelled))]).Errors);
+        Assert.Equal(["n2: " + Unexpected], NodeLogScan.Scan([("n2", string.Join('\n', other))]).Errors);
+        Assert.Equal(["n2: " + Unexpected], NodeLogScan.Scan([("n2", string.Join('\n', failed))]).Errors);
+    }
+
+    [Fact]
     public void A_quiet_log_has_nothing_to_report()
     {
         var (restarts, errors) = NodeLogScan.Scan([("n1", Info + "\n" + Planted + "\n")]);

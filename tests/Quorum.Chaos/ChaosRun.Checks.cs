@@ -31,7 +31,7 @@ internal static partial class ChaosRun
 
         // A node that exits, or restarts its Raft stack, by itself is a bug the clients may not see.
         problems.AddRange(cluster.Nodes.SelectMany(static n => n.UnexpectedExits).Select(static e => "unexpected exit: " + e));
-        var (knownRaceRestarts, errors) = NodeLogScan.Scan(cluster.Nodes);
+        var (knownRaceRestarts, errors) = NodeLogScan.Scan(cluster.Nodes, disksFilled: nemesis.Records.Any(static r => r.Kind == "disk-full"));
         problems.AddRange(errors.Take(20).Select(static e => "error logged: " + e));
 
         var records = nemesis.Records.Concat(clockNemesis?.Records ?? []).ToArray();

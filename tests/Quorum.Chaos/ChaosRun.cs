@@ -48,7 +48,7 @@ internal static partial class ChaosRun
         // Raft traffic goes through the runner's proxies only when the schedule delays it: on a loaded
         // machine the extra hops halved the clients' throughput (seed 9, kill,pause, 30 s, load 34:
         // 4,598 operations and 328 applied compare-and-sets through the proxies, 9,036 and 758 direct).
-        await using var cluster = await ChaosCluster.StartAsync(options.Nodes, options.WorkDirectory, program, nodeArgs, environment, skewClocks, security, raftProxies: options.Faults.Contains("delay") && !options.NoRaftProxy);
+        await using var cluster = await ChaosCluster.StartAsync(options.Nodes, options.WorkDirectory, program, nodeArgs, environment, skewClocks, security, raftProxies: options.Faults.Contains("delay") && !options.NoRaftProxy, smallDisks: options.Faults.Contains("disk-full") ? Nemesis.Nemesis.SmallDiskBytes : 0);
         return options.Scenario switch
         {
             "partition-proof" => await PartitionProof.RunAsync(options, cluster, firewall),

@@ -36,7 +36,8 @@ internal sealed class ChaosCluster : IAsyncDisposable
     /// <param name="skewClocks">Whether each node runs on a wall clock of its own (see <see cref="Clocks.NodeClock"/>).</param>
     /// <param name="security">TLS and users, for a run with them on; auth is turned on once the nodes agree.</param>
     /// <param name="raftProxies">Whether the nodes' Raft traffic goes through proxies (see <see cref="RaftProxies"/>).</param>
-    public static async Task<ChaosCluster> StartAsync(int size, string workDirectory, string program, IReadOnlyList<string> nodeArgs, IReadOnlyDictionary<string, string> environment, bool skewClocks = false, ChaosSecurity? security = null, bool raftProxies = true)
+    /// <param name="smallDisks">The size of a disk of its own for each node's data directory (see <see cref="ChaosNode.MountSmallDisk"/>), or 0 to keep them on the work directory's disk.</param>
+    public static async Task<ChaosCluster> StartAsync(int size, string workDirectory, string program, IReadOnlyList<string> nodeArgs, IReadOnlyDictionary<string, string> environment, bool skewClocks = false, ChaosSecurity? security = null, bool raftProxies = true, long smallDisks = 0)
     {
         var uids = FindUnusedUids(size);
         IReadOnlyList<string> args = [.. nodeArgs, .. security?.NodeArgs ?? []];
@@ -45,6 +46,12 @@ internal sealed class ChaosCluster : IAsyncDisposable
         var cluster = new ChaosCluster(nodes, security, proxies);
         try
         {
+            if (smallDisks > 0)
+            {
+                foreach (var node in nodes)
+                    node.MountSmallDisk(smallDisks);
+            }
+
             nodes[0].Start();
             await Wait.UntilAsync(async () => await nodes[0].StatusAsync() is { State: "leader" }, TimeSpan.FromSeconds(60), $"{nodes[0].Id} to bootstrap");
             foreach (var node in nodes.Skip(1))

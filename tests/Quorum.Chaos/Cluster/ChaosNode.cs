@@ -145,6 +145,31 @@ internal sealed class ChaosNode : IAsyncDisposable
         IsPaused = false;
     }
 
+    /// <summary>Empties the (stopped) node's data directory, as a replaced disk would be; the directory itself stays, since it may be a mount point.</summary>
+    public void WipeData()
+    {
+        if (IsRunning)
+            throw new InvalidOperationException($"Stop {Id} before wiping its data.");
+        foreach (var entry in new DirectoryInfo(DataDirectory).EnumerateFileSystemInfos())
+        {
+            if (entry is DirectoryInfo directory)
+                directory.Delete(recursive: true);
+            else
+                entry.Delete();
+        }
+    }
+
+    /// <summary>
+    /// Puts the node's data directory on a small disk of its own (a tmpfs of <paramref name="bytes"/>
+    /// in the runner's own mount namespace, which `ip netns exec` gave it: the mount goes when the
+    /// runner does), so that a nemesis can fill it.
+    /// </summary>
+    public void MountSmallDisk(long bytes)
+    {
+        Shell.Check("mount", "-t", "tmpfs", "-o", $"size={bytes.ToString(CultureInfo.InvariantCulture)},mode=0700", "tmpfs", DataDirectory);
+        Shell.Check("chown", $"{Uid}:{Uid}", DataDirectory);
+    }
+
     /// <summary>Kills the node with SIGKILL and checks that SIGKILL is what ended it.</summary>
     /// <returns>The PID of the process killed.</returns>
     public int Kill()

@@ -8,6 +8,12 @@ namespace Quorum.Chaos.Cluster;
 /// hung up (end of stream, or a reset): a peer that connected to a paused node gives up before the
 /// node can answer, a peer killed mid-handshake resets it, and DotNext logs each as an error. A
 /// handshake that fails for any other reason (a refused certificate above all) stays a problem.
+/// A replication round to a member the leader has just stopped replicating to (removed, or on
+/// losing leadership) that DotNext 6.12 logs as "unexpected" because the cancellation it
+/// catches carries its request's linked token, not the one it compares with, is not a problem
+/// either: DotNext treats the member as unavailable, as it does for the cancellation it expects.
+/// When the nemesis filled disks on purpose, the free-space guard's error that a node's disk is
+/// full is expected too.
 /// </summary>
 internal static class NodeLogScan
 {
@@ -21,16 +27,20 @@ internal static class NodeLogScan
     // MissingPageException on the next line: the same race, not another problem.
     private const string RequestFailed = "TcpServer: Failed to process request from ";
     private const string RaceFailure = "WriteAheadLog+MissingPageException";
+    private const string Unexpected = "RaftCluster: The unexpected exception occurred";
+    private const string Cancelled = "System.OperationCanceledException";
+    private const string ReplicationRound = "ReplicationProcess`1.ReplicateAsync";
+    private const string DiskFull = "DiskSpaceGuard: The disk of data directory ";
     private static readonly string[] PeerHungUp = ["Received an unexpected EOF or 0 bytes from the transport stream", "Connection reset by peer"];
 
     /// <summary>Scans every node's log.</summary>
     /// <returns>How many known-race restarts there were, and every other error line, prefixed with the node's ID.</returns>
-    public static (int KnownRaceRestarts, IReadOnlyList<string> Errors) Scan(IEnumerable<ChaosNode> nodes)
-        => Scan(nodes.Select(static n => (n.Id, n.ReadLog())));
+    public static (int KnownRaceRestarts, IReadOnlyList<string> Errors) Scan(IEnumerable<ChaosNode> nodes, bool disksFilled = false)
+        => Scan(nodes.Select(static n => (n.Id, n.ReadLog())), disksFilled);
 
     /// <summary>Scans logs given as text.</summary>
     /// <returns>How many known-race restarts there were, and every other error line, prefixed with the node's ID.</returns>
-    public static (int KnownRaceRestarts, IReadOnlyList<string> Errors) Scan(IEnumerable<(string NodeId, string Log)> logs)
+    public static (int KnownRaceRestarts, IReadOnlyList<string> Errors) Scan(IEnumerable<(string NodeId, string Log)> logs, bool disksFilled = false)
     {
         var restarts = 0;
         var errors = new List<string>();
@@ -45,6 +55,10 @@ internal static class NodeLogScan
 
                 if (line.Contains(KnownRaceRestart, StringComparison.Ordinal))
                     restarts++;
+                else if (line.Contains(Unexpected, StringComparison.Ordinal) && IsCancelledReplication(lines, i + 1))
+                    continue;
+                else if (disksFilled && line.Contains(DiskFull, StringComparison.Ordinal))
+                    continue;
                 else if (line.Contains(HandshakeFailed, StringComparison.Ordinal) && i + 1 < lines.Length && PeerHungUp.Any(lines[i + 1].Contains))
                     continue;
                 else if (line.Contains(RequestFailed, StringComparison.Ordinal) && i + 2 < lines.Length && (lines[i + 1] + lines[i + 2]).Contains(RaceFailure, StringComparison.Ordinal))
@@ -55,5 +69,21 @@ internal static class NodeLogScan
         }
 
         return (restarts, errors);
+    }
+
+    // Whether the stack trace from line start is a cancelled replication round: a cancellation,
+    // then frames only, the replication round's among them.
+    private static bool IsCancelledReplication(string[] lines, int start)
+    {
+        if (start >= lines.Length || !lines[start].StartsWith(Cancelled, StringComparison.Ordinal))
+            return false;
+
+        for (var i = start + 1; i < lines.Length && (lines[i].StartsWith("   at ", StringComparison.Ordinal) || lines[i].StartsWith(" ---> ", StringComparison.Ordinal) || lines[i].StartsWith("   --- ", StringComparison.Ordinal)); i++)
+        {
+            if (lines[i].Contains(ReplicationRound, StringComparison.Ordinal))
+                return true;
+        }
+
+        return false;
     }
 }

@@ -47,4 +47,16 @@ internal static class NodeMetrics
 
         return (all - below, all);
     }
+
+    /// <summary>Reads an unlabelled gauge's value, or <see langword="null"/> when the text has none.</summary>
+    public static double? Gauge(string text, string name)
+    {
+        foreach (var line in text.Split('\n'))
+        {
+            if (line.StartsWith(name + " ", StringComparison.Ordinal))
+                return double.Parse(line[(name.Length + 1)..], CultureInfo.InvariantCulture);
+        }
+
+        return null;
+    }
 }

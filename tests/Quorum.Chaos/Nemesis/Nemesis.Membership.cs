@@ -38,9 +38,7 @@ internal sealed partial class Nemesis
         evidence.Saw($"removed{(victim == leader ? " (it led)" : string.Empty)}: the leader lists {string.Join(",", await MembersOfLeaderAsync(others) ?? [])}");
 
         _ = victim.Kill();
-        Directory.Delete(victim.DataDirectory, recursive: true);
-        Directory.CreateDirectory(victim.DataDirectory);
-        Shell.Check("chown", $"{victim.Uid}:{victim.Uid}", victim.DataDirectory);
+        victim.WipeData();
         evidence.Check(!Directory.EnumerateFileSystemEntries(victim.DataDirectory).Any(), "its data directory wiped", "an empty data directory");
 
         var logFrom = victim.LogLength;

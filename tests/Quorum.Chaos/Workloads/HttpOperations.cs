@@ -9,7 +9,7 @@ namespace Quorum.Chaos.Workloads;
 /// <summary>
 /// Performs reads and writes over HTTP and records them as a client saw them: what it asked, when,
 /// and how it ended. Every answer is counted by its status, and only the statuses the API contract
-/// gives an operation are accepted: a write may answer 200, 503 (certainly not applied) or 504
+/// gives an operation are accepted: a write may answer 200, 503 or 507 (certainly not applied) or 504
 /// (outcome unknown); a compare-and-set also 412; a read 200, 404 or 503. Anything else, a 500
 /// above all, is a bug the run must fail on, and lands in <see cref="Unexpected"/>.
 /// </summary>
@@ -69,7 +69,7 @@ internal sealed class HttpOperations : IDisposable
         var status = answer.Code switch
         {
             HttpStatusCode.OK => OperationStatus.Ok,
-            HttpStatusCode.ServiceUnavailable => OperationStatus.Fail,
+            HttpStatusCode.ServiceUnavailable or HttpStatusCode.InsufficientStorage => OperationStatus.Fail,
             HttpStatusCode.GatewayTimeout => OperationStatus.Info,
             null => answer.Certain ? OperationStatus.Fail : OperationStatus.Info,
             _ => Unexpect("write", nodeId, key, answer, OperationStatus.Info),
@@ -97,7 +97,7 @@ internal sealed class HttpOperations : IDisposable
         {
             HttpStatusCode.OK => (OperationKind.Cas, OperationStatus.Ok),
             HttpStatusCode.PreconditionFailed => (OperationKind.CasFailed, OperationStatus.Ok),
-            HttpStatusCode.ServiceUnavailable => (OperationKind.Cas, OperationStatus.Fail),
+            HttpStatusCode.ServiceUnavailable or HttpStatusCode.InsufficientStorage => (OperationKind.Cas, OperationStatus.Fail),
             HttpStatusCode.GatewayTimeout => (OperationKind.Cas, OperationStatus.Info),
             null => (OperationKind.Cas, answer.Certain ? OperationStatus.Fail : OperationStatus.Info),
             _ => (OperationKind.Cas, Unexpect("cas", nodeId, key, answer, OperationStatus.Info)),
@@ -120,7 +120,7 @@ internal sealed class HttpOperations : IDisposable
         var status = answer.Code switch
         {
             HttpStatusCode.OK => OperationStatus.Ok,
-            HttpStatusCode.ServiceUnavailable => OperationStatus.Fail,
+            HttpStatusCode.ServiceUnavailable or HttpStatusCode.InsufficientStorage => OperationStatus.Fail,
             HttpStatusCode.GatewayTimeout => OperationStatus.Info,
             null => answer.Certain ? OperationStatus.Fail : OperationStatus.Info,
             _ => Unexpect(kind, nodeId, key, answer, OperationStatus.Info),
