@@ -143,13 +143,15 @@ public sealed class ChaosSuiteTests(ITestOutputHelper output)
             Assert.True(TookEffect(kind) >= 1, $"{kind} took effect at least once: {Records(result)}");
     }
 
-    // The kinds that degrade rather than break: lost packets, delayed Raft traffic (through the
-    // runner's proxies), a follower's slow flushes, and a clock step, each with its own evidence;
-    // meanwhile the watchers must see exactly the committed history of their prefix.
+    // The kinds of what operators, networks and disks do: a member replaced with an empty disk, a
+    // clock step, lost packets, a follower's slow flushes, delayed Raft traffic (through the runner's
+    // proxies), a full disk and a power cut to a majority or all (quorum-faultfs), each with its own
+    // evidence; meanwhile the watchers must see exactly the committed history of their prefix.
     [RootFact]
-    public async Task Membership_loss_delay_slow_disk_and_clock_skew_take_effect_and_watchers_see_the_committed_history()
+    public async Task The_operator_network_and_disk_kinds_take_effect_and_watchers_see_the_committed_history()
     {
-        var result = await ChaosRunner.RunAsync(output, TimeSpan.FromMinutes(4), "--duration", "40s", "--seed", "3", "--nemesis", "membership,clock-skew,loss,slow-disk,delay");
+        string[] kinds = ["membership", "clock-skew", "loss", "slow-disk", "delay", "disk-full", "lose-unsynced"];
+        var result = await ChaosRunner.RunAsync(output, TimeSpan.FromMinutes(5), "--duration", "55s", "--seed", "3", "--nemesis", string.Join(',', kinds));
 
         Assert.Empty(result.GetProperty("problems").EnumerateArray());
         Assert.True(result.GetProperty("linearizable").GetBoolean(), "the register history is linearizable");
@@ -158,7 +160,7 @@ public sealed class ChaosSuiteTests(ITestOutputHelper output)
         Assert.True(result.GetProperty("watchesMatch").GetBoolean(), "every watcher saw the committed history");
         Assert.True(result.GetProperty("watchEventsChecked").GetInt32() >= 100, "enough watched changes to mean something");
         var tookEffect = result.GetProperty("faultsTookEffect");
-        foreach (var kind in new[] { "membership", "loss", "delay", "slow-disk", "clock-skew" })
+        foreach (var kind in kinds)
             Assert.True(tookEffect.TryGetProperty(kind, out var count) && count.GetInt32() >= 1, $"fault {kind} took effect at least once: {Records(result)}");
     }
 

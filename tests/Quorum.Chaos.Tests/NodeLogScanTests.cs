@@ -66,7 +66,7 @@ public sealed class NodeLogScanTests
     }
 
     [Fact]
-    public void A_cancelled_replication_round_is_not_a_problem_but_another_unexpected_exception_is()
+    public void A_replication_round_cut_short_is_not_a_problem_but_another_unexpected_exception_is()
     {
         const string Unexpected = "2026-12-07T08:34:50.359Z ERR [n2] RaftCluster: The unexpected exception occurred";
         string[] cancelled =
@@ -79,9 +79,18 @@ public sealed class NodeLogScanTests
             "   at DotNext.Net.Cluster.Consensus.Raft.ReplicationUtils.ReplicationProcess`1.ReplicateAsync(CancellationToken token) in /_/ReplicationProcess.cs:line 122",
         ];
         string[] other = [Unexpected, "System.OperationCanceledException: The operation was canceled.", "   at Somewhere.Else()", Info, "   at DotNext.Net.Cluster.Consensus.Raft.ReplicationUtils.ReplicationProcess`1.ReplicateAsync()"];
+        string[] disposed =
+        [
+            Unexpected,
+            "System.ObjectDisposedException: Cannot access a disposed object.",
+            "Object name: 'DotNext.Threading.AsyncExclusiveLock'.",
+            "   at DotNext.Threading.AsyncExclusiveLock.Release() in /_/AsyncExclusiveLock.cs:line 217",
+            "   at DotNext.Net.Cluster.Consensus.Raft.ReplicationUtils.ReplicationProcess`1.ReplicateAsync(CancellationToken token) in /_/ReplicationProcess.cs:line 122",
+        ];
         string[] failed = [Unexpected, "System.InvalidOperationException: broken", "   at DotNext.Net.Cluster.Consensus.Raft.ReplicationUtils.ReplicationProcess`1.ReplicateAsync()"];
 
         Assert.Empty(NodeLogScan.Scan([("n2", string.Join('\n', cancelled))]).Errors);
+        Assert.Empty(NodeLogScan.Scan([("n2", string.Join('\n', disposed))]).Errors);
         Assert.Equal(["n2: " + Unexpected], NodeLogScan.Scan([("n2", string.Join('\n', other))]).Errors);
         Assert.Equal(["n2: " + Unexpected], NodeLogScan.Scan([("n2", string.Join('\n', failed))]).Errors);
     }

@@ -31,6 +31,7 @@ internal sealed class ChaosOptions
 
     private static readonly Option<bool> PlantedStaleReadsOption = new("--planted-stale-reads") { Description = "start nodes with the test-only switch that skips the read barrier" };
     private static readonly Option<bool> PlantedSkipQuorumRoundOption = new("--planted-skip-quorum-round") { Description = "start nodes with the test-only switch that makes the leader hand out read indexes without its quorum round" };
+    private static readonly Option<bool> PlantedUnsafeAckOption = new("--planted-unsafe-ack") { Description = "start nodes with the test-only switch that makes followers acknowledge appends before they flush them (lose-unsynced must then lose writes)" };
     private static readonly Option<bool> PlantedWatchGapOption = new("--planted-watch-gap") { Description = "make one watcher of the watch workload drop one event it received, to prove the watch check catches a gap" };
     private static readonly Option<bool> NoRaftProxyOption = new("--no-raft-proxy") { Description = "let nodes dial each other's Raft ports directly even when the schedule has the delay kind (which is then skipped)" };
     private static readonly Option<bool> ClockSkewOption = new("--clock-skew") { Description = "run each node on a wall clock of its own (libfaketime) and step one every 2-4 s, up to 30 s either way" };
@@ -57,6 +58,9 @@ internal sealed class ChaosOptions
     public bool ClockSkew { get; private init; }
 
     public bool PlantedSkipQuorumRound { get; private init; }
+
+    /// <summary>Gets a value indicating that followers acknowledge appends before flushing them: a planted bug lose-unsynced must catch.</summary>
+    public bool PlantedUnsafeAck { get; private init; }
 
     /// <summary>Gets a value indicating that nodes dial each other directly, without the Raft proxies the delay kind needs.</summary>
     public bool NoRaftProxy { get; private init; }
@@ -86,7 +90,7 @@ internal sealed class ChaosOptions
     public static RootCommand CreateCommand() => new("The fault-injection suite: runs a cluster in a private network namespace, injects faults, and checks the history (as root).")
     {
         InsideOption, NodesOption, MinutesOption, DurationOption, SeedOption, ScenarioOption, FaultsOption, PlantedStaleReadsOption,
-        PlantedSkipQuorumRoundOption, PlantedWatchGapOption, NoRaftProxyOption, ClockSkewOption, SnapshotIntervalOption, WorkDirOption, ResultOption, QuorumOption, VerboseOption, SecureOption,
+        PlantedSkipQuorumRoundOption, PlantedUnsafeAckOption, PlantedWatchGapOption, NoRaftProxyOption, ClockSkewOption, SnapshotIntervalOption, WorkDirOption, ResultOption, QuorumOption, VerboseOption, SecureOption,
     };
 
     /// <summary>Reads the options from a parsed command line without errors.</summary>
@@ -102,6 +106,7 @@ internal sealed class ChaosOptions
         Faults = result.GetRequiredValue(FaultsOption),
         PlantedStaleReads = result.GetValue(PlantedStaleReadsOption),
         PlantedSkipQuorumRound = result.GetValue(PlantedSkipQuorumRoundOption),
+        PlantedUnsafeAck = result.GetValue(PlantedUnsafeAckOption),
         PlantedWatchGap = result.GetValue(PlantedWatchGapOption),
         NoRaftProxy = result.GetValue(NoRaftProxyOption),
         ClockSkew = result.GetValue(ClockSkewOption),
@@ -137,6 +142,8 @@ internal sealed class ChaosOptions
             args.Add("--planted-stale-reads");
         if (PlantedSkipQuorumRound)
             args.Add("--planted-skip-quorum-round");
+        if (PlantedUnsafeAck)
+            args.Add("--planted-unsafe-ack");
         if (PlantedWatchGap)
             args.Add("--planted-watch-gap");
         if (NoRaftProxy)

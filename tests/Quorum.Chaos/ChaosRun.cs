@@ -39,6 +39,8 @@ internal static partial class ChaosRun
             environment[PlantedBugVariable] = "1";
         if (options.PlantedSkipQuorumRound)
             environment[PlantedQuorumRoundBugVariable] = "1";
+        if (options.PlantedUnsafeAck)
+            environment["QUORUM_TEST_UNSAFE_ACK_BEFORE_FLUSH"] = "1";
         string[] nodeArgs = ["--snapshot-interval", options.SnapshotInterval.ToString(System.Globalization.CultureInfo.InvariantCulture), "--watch-history", WatchHistory];
 
         RunLog.Write($"starting {options.Nodes} nodes in {options.WorkDirectory} (seed {options.Seed})");
@@ -48,7 +50,7 @@ internal static partial class ChaosRun
         // Raft traffic goes through the runner's proxies only when the schedule delays it: on a loaded
         // machine the extra hops halved the clients' throughput (seed 9, kill,pause, 30 s, load 34:
         // 4,598 operations and 328 applied compare-and-sets through the proxies, 9,036 and 758 direct).
-        await using var cluster = await ChaosCluster.StartAsync(options.Nodes, options.WorkDirectory, program, nodeArgs, environment, skewClocks, security, raftProxies: options.Faults.Contains("delay") && !options.NoRaftProxy, smallDisks: options.Faults.Contains("disk-full") ? Nemesis.Nemesis.SmallDiskBytes : 0);
+        await using var cluster = await ChaosCluster.StartAsync(options.Nodes, options.WorkDirectory, program, nodeArgs, environment, skewClocks, security, raftProxies: options.Faults.Contains("delay") && !options.NoRaftProxy, smallDisks: options.Faults.Contains("disk-full") ? Nemesis.Nemesis.SmallDiskBytes : 0, faultFs: options.Faults.Contains("lose-unsynced") ? FaultFsDisk.Build() : null);
         return options.Scenario switch
         {
             "partition-proof" => await PartitionProof.RunAsync(options, cluster, firewall),

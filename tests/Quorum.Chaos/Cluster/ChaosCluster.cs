@@ -37,7 +37,8 @@ internal sealed class ChaosCluster : IAsyncDisposable
     /// <param name="security">TLS and users, for a run with them on; auth is turned on once the nodes agree.</param>
     /// <param name="raftProxies">Whether the nodes' Raft traffic goes through proxies (see <see cref="RaftProxies"/>).</param>
     /// <param name="smallDisks">The size of a disk of its own for each node's data directory (see <see cref="ChaosNode.MountSmallDisk"/>), or 0 to keep them on the work directory's disk.</param>
-    public static async Task<ChaosCluster> StartAsync(int size, string workDirectory, string program, IReadOnlyList<string> nodeArgs, IReadOnlyDictionary<string, string> environment, bool skewClocks = false, ChaosSecurity? security = null, bool raftProxies = true, long smallDisks = 0)
+    /// <param name="faultFs">The quorum-faultfs program, to put each node's data directory on a disk of its own that loses what was not synced when crashed (see <see cref="ChaosNode.MountFaultFsAsync"/>), or null.</param>
+    public static async Task<ChaosCluster> StartAsync(int size, string workDirectory, string program, IReadOnlyList<string> nodeArgs, IReadOnlyDictionary<string, string> environment, bool skewClocks = false, ChaosSecurity? security = null, bool raftProxies = true, long smallDisks = 0, string? faultFs = null)
     {
         var uids = FindUnusedUids(size);
         IReadOnlyList<string> args = [.. nodeArgs, .. security?.NodeArgs ?? []];
@@ -46,9 +47,11 @@ internal sealed class ChaosCluster : IAsyncDisposable
         var cluster = new ChaosCluster(nodes, security, proxies);
         try
         {
-            if (smallDisks > 0)
+            foreach (var node in nodes)
             {
-                foreach (var node in nodes)
+                if (faultFs is not null)
+                    await node.MountFaultFsAsync(faultFs, smallDisks);
+                else if (smallDisks > 0)
                     node.MountSmallDisk(smallDisks);
             }
 

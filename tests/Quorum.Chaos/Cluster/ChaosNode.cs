@@ -16,6 +16,7 @@ internal sealed class ChaosNode : IAsyncDisposable
     /// <summary>What <see cref="Process.ExitCode"/> reports for a process killed by SIGKILL (128 + 9).</summary>
     public const int KilledExitCode = 137;
 
+    private const string FaultFsBacking = "disk";
     private static readonly TimeSpan SignalTimeout = TimeSpan.FromSeconds(5);
 
     private readonly string program;
@@ -166,9 +167,32 @@ internal sealed class ChaosNode : IAsyncDisposable
     /// </summary>
     public void MountSmallDisk(long bytes)
     {
-        Shell.Check("mount", "-t", "tmpfs", "-o", $"size={bytes.ToString(CultureInfo.InvariantCulture)},mode=0700", "tmpfs", DataDirectory);
+        MountTmpfs(DataDirectory, bytes);
         Shell.Check("chown", $"{Uid}:{Uid}", DataDirectory);
     }
+
+    /// <summary>Gets the top of the disk the node's data directory is on, for a nemesis to fill: the data directory, or the backing directory of its quorum-faultfs disk.</summary>
+    public string DiskRoot => Disk is null ? DataDirectory : Path.Combine(Home, FaultFsBacking);
+
+    /// <summary>Gets the node's quorum-faultfs disk, when its data directory is one (see <see cref="MountFaultFsAsync"/>).</summary>
+    public FaultFsDisk? Disk { get; private set; }
+
+    /// <summary>
+    /// Puts the node's data directory on a quorum-faultfs disk (<paramref name="program"/>), which a
+    /// nemesis can crash so that what the node had not synced is lost; its backing directory is a
+    /// small tmpfs of <paramref name="smallDiskBytes"/> when that is not 0, so a nemesis can fill it too.
+    /// </summary>
+    public async Task MountFaultFsAsync(string program, long smallDiskBytes)
+    {
+        var backing = Path.Combine(Home, FaultFsBacking);
+        Directory.CreateDirectory(backing);
+        if (smallDiskBytes > 0)
+            MountTmpfs(backing, smallDiskBytes);
+        Disk = await FaultFsDisk.MountAsync(program, backing, DataDirectory);
+    }
+
+    private static void MountTmpfs(string path, long bytes)
+        => Shell.Check("mount", "-t", "tmpfs", "-o", $"size={bytes.ToString(CultureInfo.InvariantCulture)},mode=0700", "tmpfs", path);
 
     /// <summary>Kills the node with SIGKILL and checks that SIGKILL is what ended it.</summary>
     /// <returns>The PID of the process killed.</returns>
@@ -301,6 +325,8 @@ internal sealed class ChaosNode : IAsyncDisposable
         }
 
         process?.Dispose();
+        if (Disk is not null)
+            await Disk.DisposeAsync();
         Client.Dispose();
         Http.Dispose();
         lock (logGate)

@@ -8,10 +8,12 @@ namespace Quorum.Chaos.Cluster;
 /// hung up (end of stream, or a reset): a peer that connected to a paused node gives up before the
 /// node can answer, a peer killed mid-handshake resets it, and DotNext logs each as an error. A
 /// handshake that fails for any other reason (a refused certificate above all) stays a problem.
-/// A replication round to a member the leader has just stopped replicating to (removed, or on
-/// losing leadership) that DotNext 6.12 logs as "unexpected" because the cancellation it
-/// catches carries its request's linked token, not the one it compares with, is not a problem
-/// either: DotNext treats the member as unavailable, as it does for the cancellation it expects.
+/// A replication round cut short because the leader stopped replicating to the member (it was
+/// removed, or the leader lost leadership) is not a problem either, though DotNext 6.12 logs it as
+/// "unexpected": either the cancellation it catches carries its request's linked token, not the one
+/// it compares with, or the removed member's connection was disposed under the round (an
+/// ObjectDisposedException from its lock). Both end the round as the cancellation it expects does:
+/// the member counts as unavailable.
 /// When the nemesis filled disks on purpose, the free-space guard's error that a node's disk is
 /// full is expected too.
 /// </summary>
@@ -28,7 +30,7 @@ internal static class NodeLogScan
     private const string RequestFailed = "TcpServer: Failed to process request from ";
     private const string RaceFailure = "WriteAheadLog+MissingPageException";
     private const string Unexpected = "RaftCluster: The unexpected exception occurred";
-    private const string Cancelled = "System.OperationCanceledException";
+    private static readonly string[] RoundCutShort = ["System.OperationCanceledException", "System.ObjectDisposedException"];
     private const string ReplicationRound = "ReplicationProcess`1.ReplicateAsync";
     private const string DiskFull = "DiskSpaceGuard: The disk of data directory ";
     private static readonly string[] PeerHungUp = ["Received an unexpected EOF or 0 bytes from the transport stream", "Connection reset by peer"];
@@ -55,7 +57,7 @@ internal static class NodeLogScan
 
                 if (line.Contains(KnownRaceRestart, StringComparison.Ordinal))
                     restarts++;
-                else if (line.Contains(Unexpected, StringComparison.Ordinal) && IsCancelledReplication(lines, i + 1))
+                else if (line.Contains(Unexpected, StringComparison.Ordinal) && IsReplicationRoundCutShort(lines, i + 1))
                     continue;
                 else if (disksFilled && line.Contains(DiskFull, StringComparison.Ordinal))
                     continue;
@@ -71,14 +73,15 @@ internal static class NodeLogScan
         return (restarts, errors);
     }
 
-    // Whether the stack trace from line start is a cancelled replication round: a cancellation,
-    // then frames only, the replication round's among them.
-    private static bool IsCancelledReplication(string[] lines, int start)
+    // Whether the exception from line start ended a replication round early: a cancellation or a
+    // disposed connection, then its message and frames only, the replication round's among them.
+    private static bool IsReplicationRoundCutShort(string[] lines, int start)
     {
-        if (start >= lines.Length || !lines[start].StartsWith(Cancelled, StringComparison.Ordinal))
+        if (start >= lines.Length || !RoundCutShort.Any(lines[start].StartsWith))
             return false;
 
-        for (var i = start + 1; i < lines.Length && (lines[i].StartsWith("   at ", StringComparison.Ordinal) || lines[i].StartsWith(" ---> ", StringComparison.Ordinal) || lines[i].StartsWith("   --- ", StringComparison.Ordinal)); i++)
+        string[] continuations = ["   at ", " ---> ", "   --- ", "Object name: "];
+        for (var i = start + 1; i < lines.Length && continuations.Any(lines[i].StartsWith); i++)
         {
             if (lines[i].Contains(ReplicationRound, StringComparison.Ordinal))
                 return true;

@@ -36,11 +36,11 @@ internal sealed partial class Nemesis
         }
 
         var evidence = new FaultEvidence("disk-full", node.Id + (node == leader ? " (leader)" : string.Empty));
-        var ballast = Path.Combine(node.DataDirectory, "ballast");
+        var ballast = Path.Combine(node.DiskRoot, "ballast");
         var from = operations.Now;
         try
         {
-            var free = new DriveInfo(node.DataDirectory).AvailableFreeSpace;
+            var free = new DriveInfo(node.DiskRoot).AvailableFreeSpace;
             var fill = free - (Reserve / 2);
             if (fill <= 0 || Shell.Run("fallocate", "-l", fill.ToString(CultureInfo.InvariantCulture), ballast).ExitCode != 0)
                 throw new InvalidOperationException($"could not fill {node.Id}'s disk ({free} bytes free)");

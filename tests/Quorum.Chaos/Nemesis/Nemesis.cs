@@ -20,7 +20,7 @@ namespace Quorum.Chaos.Nemesis;
 internal sealed partial class Nemesis(ChaosCluster cluster, Firewall firewall, HttpOperations operations, Random random)
 {
     /// <summary>The kinds of fault, in the order the schedule cycles through them.</summary>
-    public static readonly string[] Kinds = ["kill", "pause", "loss", "isolate-leader", "slow-disk", "split", "delay", "kill-leader", "clock-skew", "pause-leader", "snapshot-crash", "rolling-restart", "membership", "disk-full"];
+    public static readonly string[] Kinds = ["kill", "pause", "loss", "isolate-leader", "slow-disk", "split", "delay", "kill-leader", "clock-skew", "pause-leader", "snapshot-crash", "rolling-restart", "membership", "disk-full", "lose-unsynced"];
 
     // How long a restarted node may take to serve again, a leader to be found, and the others to
     // elect a successor to a leader that was hit. The last is long because DotNext 6.12 elects no
@@ -124,6 +124,8 @@ internal sealed partial class Nemesis(ChaosCluster cluster, Firewall firewall, H
                 return await LeaderAsync(token) is var (diskLeader, _) ? await SlowDiskAsync(diskLeader, token) : null;
             case "disk-full":
                 return await DiskFullAsync(token);
+            case "lose-unsynced":
+                return await LoseUnsyncedAsync(token);
             case "membership":
                 return await MembershipAsync(token);
             case "clock-skew":
