@@ -15,9 +15,10 @@ internal sealed partial class Nemesis
     // first and then every other member: the way an operator replaces a failed disk. Evidence: the
     // leader's member list without it; its data directory empty; the node's own log confirming it
     // is a member of the latest configuration; the member list with it again; its applied index
-    // reaching the commit index the leader had when it came back. Once the node is stopped, the
-    // rest runs to its end even if the run is ending: a wiped node restarted without --join would
-    // found a cluster of its own.
+    // reaching the commit index the leader had when it came back. Once the removal is asked for,
+    // the rest runs to its end even if the run is ending: a removal cut short may still have been
+    // committed (seen: the run ended while the request was in flight, and the member never came
+    // back), and a wiped node restarted without --join would found a cluster of its own.
     private async Task<FaultRecord?> MembershipAsync(CancellationToken token)
     {
         if (cluster.Nodes.Count < 3 || cluster.Nodes.Any(n => !n.IsRunning || n.IsPaused))
@@ -33,8 +34,8 @@ internal sealed partial class Nemesis
         var others = cluster.Nodes.Where(n => n != victim).ToArray();
         var evidence = new FaultEvidence("membership", victim.Id);
 
-        await RetryAsync(() => others[0].Client.RemoveMemberAsync(victim.Id, token: token), $"removing {victim.Id}", token);
-        await Wait.UntilAsync(async () => await MembersOfLeaderAsync(others) is { } members && !members.Contains(victim.Id), MembershipTimeout, $"{victim.Id} to leave the member list", token);
+        await RetryAsync(() => others[0].Client.RemoveMemberAsync(victim.Id, token: CancellationToken.None), $"removing {victim.Id}", CancellationToken.None);
+        await Wait.UntilAsync(async () => await MembersOfLeaderAsync(others) is { } members && !members.Contains(victim.Id), MembershipTimeout, $"{victim.Id} to leave the member list", CancellationToken.None);
         evidence.Saw($"removed{(victim == leader ? " (it led)" : string.Empty)}: the leader lists {string.Join(",", await MembersOfLeaderAsync(others) ?? [])}");
 
         _ = victim.Kill();

@@ -67,7 +67,7 @@ internal sealed partial class Nemesis(ChaosCluster cluster, Firewall firewall, H
                     RunLog.Write($"nemesis: {kind} skipped: {skipReason}");
                 }
 
-                await Task.Delay(Between(1_000, 2_000), token);
+                await Task.Delay(Between(500, 1_000), token);
             }
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)
