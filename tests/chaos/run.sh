@@ -7,7 +7,9 @@
 # log (run.log) and every node's log stay in the work directory named on that line.
 # Options: see `quorum-chaos --help` (--nodes, --minutes, --seed, --nemesis (or --faults) a,b,... or
 # all, --clock-skew (needs the faketime package; so does the clock-skew kind, skipped without it),
-# --verbose, ...). The slow-disk kind needs strace (skipped without it).
+# --verbose, ...). The slow-disk kind needs strace (skipped without it); lose-unsynced builds and
+# mounts tests/faultfs (fuse3, libfuse3-dev, gcc, make, pkg-config), and disk-full mounts a tmpfs
+# per node.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 

@@ -6,13 +6,14 @@ namespace Quorum.Server.Http;
 /// Turns every failure into the contract's JSON error with a fitting status, so no route has to:
 /// bad input 400, absent member 404, conflict 409, watch history compacted 410 (with the oldest
 /// revision), failed precondition 412 (with the key's revision, in the body and in <c>ETag</c>),
-/// oversized body 413, no leader or quorum 503 (with <c>Retry-After</c>), unknown write outcome 504, disk
+/// oversized body 413, no leader or quorum, or the node stopping, 503 (with <c>Retry-After</c>), unknown write outcome 504, disk
 /// full or quota exceeded 507 (nothing written); and a request no route took (404, or 405
 /// for a known path) gets the same shape instead of an empty body.
 /// </summary>
 /// <param name="next">The rest of the pipeline.</param>
 /// <param name="logger">Where unexpected failures are logged.</param>
-internal sealed partial class ErrorMappingMiddleware(RequestDelegate next, ILogger<ErrorMappingMiddleware> logger)
+/// <param name="lifetime">Tells a request cancelled because the node is stopping (503: retry on another member) from a failure.</param>
+internal sealed partial class ErrorMappingMiddleware(RequestDelegate next, ILogger<ErrorMappingMiddleware> logger, IHostApplicationLifetime lifetime)
 {
     /// <summary>Runs the rest of the pipeline and maps what it throws.</summary>
     /// <param name="context">The request.</param>
@@ -33,8 +34,12 @@ internal sealed partial class ErrorMappingMiddleware(RequestDelegate next, ILogg
         {
             // The client went away; there is no one to answer.
         }
-        catch (Exception e) when (!context.Response.HasStarted)
+        catch (Exception failure) when (!context.Response.HasStarted)
         {
+            // Seen in a chaos run: a watch whose stream had not started yet when SIGTERM came got a 500.
+            var e = failure is OperationCanceledException && lifetime.ApplicationStopping.IsCancellationRequested
+                ? new UnavailableException("This node is stopping. Retry on another member.", failure)
+                : failure;
             var (status, message) = Map(e);
             if (status == StatusCodes.Status500InternalServerError)
                 LogUnexpected(context.Request.Method, context.Request.Path, e);
