@@ -12,7 +12,8 @@ namespace Quorum.Chaos.Checker;
 /// <item><b>Late expiry</b>: a key seen present by a look asked for after its bound: acknowledged +
 /// TTL + <see cref="Slack"/>, where every leader change before that look restarts a full TTL from
 /// when the new leader was first seen, and time with no leader is added, as is time while the
-/// nemesis degraded a link (lost or delayed packets stretch the leader's rounds without bound).</item>
+/// nemesis degraded a link (lost or delayed packets stretch the leader's rounds without bound), cut
+/// the leader off from the majority until its successor was seen, or filled the leader's disk.</item>
 /// </list>
 /// </summary>
 internal static class LeaseChecker

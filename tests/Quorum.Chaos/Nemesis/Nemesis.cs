@@ -38,7 +38,7 @@ internal sealed partial class Nemesis(ChaosCluster cluster, Firewall firewall, H
     /// <summary>Gets every fault injected to its end, with its evidence.</summary>
     public IReadOnlyCollection<FaultRecord> Records => records;
 
-    /// <summary>Gets when links were degraded (packets lost or delayed), on the history's clock: the lease check allows for them.</summary>
+    /// <summary>Gets when links were degraded (packets lost or delayed), a leader was cut off from the majority or a full leader could not propose, on the history's clock: the lease check allows for them.</summary>
     public IReadOnlyCollection<(long From, long To)> Degraded => degraded;
 
     /// <summary>Gets how many faults of each kind were skipped because they could not be aimed (no leader to hit, no fake clocks).</summary>
