@@ -1,7 +1,12 @@
 #!/usr/bin/env bash
 # Quorum vs etcd, side by side on this machine, with one load generator and one workload.
 #
-#   bench/compare-etcd.sh [--rounds N] [--duration 10s] [--warmup 5s] [--cells "put 64,get 64"] [--tls] [--auth] [--out FILE]
+#   bench/compare-etcd.sh [--rounds N] [--duration 10s] [--warmup 5s] [--cells "put 64,get 64"] [--routing leader,any] [--tls] [--auth] [--out FILE]
+#
+# --routing says where the load generator sends requests, for both stores alike: leader (writes to
+# the leader, reads spread over the members by client) or any (every request to the next member in
+# turn, as a plain HTTP client or a load balancer would; a follower passes a write on to its leader).
+# The default runs every cell both ways and prints one table per routing.
 #
 # --tls runs both stores with TLS on client and peer traffic, certificates checked on both ends
 # (etcd: --client-cert-auth and --peer-client-cert-auth; Quorum: --client-cert-auth and peer mTLS).
@@ -24,6 +29,7 @@ rounds=3
 duration=10s
 warmup=5s
 out=""
+routings=(leader any)
 while [ $# -gt 0 ]; do
   case "$1" in
     --rounds) rounds=$2; shift 2 ;;
@@ -31,10 +37,14 @@ while [ $# -gt 0 ]; do
     --warmup) warmup=$2; shift 2 ;;
     --out) out=$2; shift 2 ;;
     --cells) IFS=, read -r -a only <<< "$2"; shift 2 ;;
+    --routing) IFS=, read -r -a routings <<< "$2"; shift 2 ;;
     --tls) tls=1; shift ;;
     --auth) auth=1; shift ;;
-    *) echo "usage: $0 [--rounds N] [--duration 10s] [--warmup 5s] [--cells \"put 64,get 64\"] [--tls] [--auth] [--out FILE]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--rounds N] [--duration 10s] [--warmup 5s] [--cells \"put 64,get 64\"] [--routing leader,any] [--tls] [--auth] [--out FILE]" >&2; exit 2 ;;
   esac
+done
+for routing in "${routings[@]}"; do
+  case "$routing" in leader|any) ;; *) echo "$0: --routing takes leader, any, or leader,any; got '$routing'" >&2; exit 2 ;; esac
 done
 
 # The cells: workload and clients.
@@ -82,32 +92,34 @@ idle_probe() { # busy share of the host over 2 s while nothing of ours runs
 }
 
 failed=0
-run_cell() { # target workload clients : one measured run; a run that fails is reported and not counted
+run_cell() { # target workload clients routing : one measured run; a run that fails is reported and not counted
   local idle before after out status=0
   idle=$(idle_probe)
   "start_$1"
   before=$(cpu_ticks)
   # shellcheck disable=SC2046 # the security flags are words on purpose
-  out=$($bench --target "$1" --endpoints "$endpoints" --workload "$2" --clients "$3" $(bench_security_args) \
+  out=$($bench --target "$1" --endpoints "$endpoints" --routing "$4" --workload "$2" --clients "$3" $(bench_security_args) \
     --duration "$duration" --warmup "$warmup" --no-progress --json) || status=$?
   after=$(cpu_ticks)
   stop_cluster
   if [ "$status" -eq 0 ]; then
     local steal; steal=$(cpu_share steal "$before" "$after")
     printf '%s\n' "$(printf '%s' "$out" | tr -d '\n' | sed "s/}\$/, \"idleProbeBusyPct\": $idle, \"stealPct\": $steal}/")" >> "$results"
-    echo "  $1 $2 x$3: $(tail -1 "$results" | grep -o '"throughput": [0-9.]*') (idle probe $idle% busy, steal $steal%)" >&2
+    echo "  $1 $2 x$3 ($4): $(tail -1 "$results" | grep -o '"throughput": [0-9.]*') (idle probe $idle% busy, steal $steal%)" >&2
   else
     failed=$((failed + 1))
-    echo "  $1 $2 x$3: FAILED (exit $status), not counted" >&2
+    echo "  $1 $2 x$3 ($4): FAILED (exit $status), not counted" >&2
   fi
 }
 
-for cell in "${cells[@]}"; do
-  set -- $cell
-  for round in $(seq 1 "$rounds"); do
-    echo "cell $1 x$2, round $round/$rounds" >&2
-    run_cell quorum "$1" "$2"
-    run_cell etcd "$1" "$2"
+for routing in "${routings[@]}"; do
+  for cell in "${cells[@]}"; do
+    set -- $cell
+    for round in $(seq 1 "$rounds"); do
+      echo "cell $1 x$2, routing $routing, round $round/$rounds" >&2
+      run_cell quorum "$1" "$2" "$routing"
+      run_cell etcd "$1" "$2" "$routing"
+    done
   done
 done
 
@@ -117,20 +129,28 @@ rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 def med(xs): return statistics.median(xs)
 mode = " · ".join(m for m, on in (("TLS on both (client and peer, certificates checked on both ends)", sys.argv[4] == "1"), ("auth on both (a non-root user)", sys.argv[5] == "1")) if on) or "plain HTTP, no auth"
 print(f"# {datetime.date.today()} · {os.cpu_count()} cores · {platform.platform()} · median of {sys.argv[2]} alternating runs per cell · {mode}")
-print("| workload | clients | Quorum ops/s | etcd ops/s | ratio | Quorum p50 / p99 ms | etcd p50 / p99 ms |")
-print("|---|---|---|---|---|---|---|")
-seen = []
+routings = []
 for r in rows:
-    cell = (r["workload"], r["clients"])
-    if cell not in seen: seen.append(cell)
-for workload, clients in seen:
-    q = [r for r in rows if r["target"] == "quorum" and (r["workload"], r["clients"]) == (workload, clients)]
-    e = [r for r in rows if r["target"] == "etcd" and (r["workload"], r["clients"]) == (workload, clients)]
-    if not q or not e:
-        print(f"| {workload} | {clients} | {len(q)} runs | {len(e)} runs | n/a | | |")
-        continue
-    qt, et = med([r["throughput"] for r in q]), med([r["throughput"] for r in e])
-    print(f"| {workload} | {clients} | {qt:,.0f} | {et:,.0f} | {qt/et:.2f}x | {med([r['p50Ms'] for r in q]):.2f} / {med([r['p99Ms'] for r in q]):.2f} | {med([r['p50Ms'] for r in e]):.2f} / {med([r['p99Ms'] for r in e]):.2f} |")
+    if r.get("routing", "leader") not in routings: routings.append(r.get("routing", "leader"))
+for routing in routings:
+    where = "writes to the leader, reads spread over the members by client" if routing == "leader" else "every request to the next member in turn"
+    print(f"\n**routing {routing}** ({where})\n")
+    print("| workload | clients | Quorum ops/s | etcd ops/s | ratio | Quorum p50 / p99 ms | etcd p50 / p99 ms |")
+    print("|---|---|---|---|---|---|---|")
+    these = [r for r in rows if r.get("routing", "leader") == routing]
+    seen = []
+    for r in these:
+        cell = (r["workload"], r["clients"])
+        if cell not in seen: seen.append(cell)
+    for workload, clients in seen:
+        q = [r for r in these if r["target"] == "quorum" and (r["workload"], r["clients"]) == (workload, clients)]
+        e = [r for r in these if r["target"] == "etcd" and (r["workload"], r["clients"]) == (workload, clients)]
+        if not q or not e:
+            print(f"| {workload} | {clients} | {len(q)} runs | {len(e)} runs | n/a | | |")
+            continue
+        qt, et = med([r["throughput"] for r in q]), med([r["throughput"] for r in e])
+        pairs = ", ".join(f"{a['throughput']/b['throughput']:.2f}" for a, b in zip(q, e))
+        print(f"| {workload} | {clients} | {qt:,.0f} | {et:,.0f} | {qt/et:.2f}x (pairs {pairs}) | {med([r['p50Ms'] for r in q]):.2f} / {med([r['p99Ms'] for r in q]):.2f} | {med([r['p50Ms'] for r in e]):.2f} / {med([r['p99Ms'] for r in e]):.2f} |")
 errors = sum(r["errors"] for r in rows)
 probe = [r["idleProbeBusyPct"] for r in rows if "idleProbeBusyPct" in r]
 steal = [r["stealPct"] for r in rows if "stealPct" in r]

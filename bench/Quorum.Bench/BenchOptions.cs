@@ -9,6 +9,7 @@ internal sealed class BenchOptions
 {
     private static readonly Option<string> TargetOption = Choice("--target", "what to drive", "quorum", "quorum", "etcd");
     private static readonly Option<string> EndpointsOption = new("--endpoints") { Description = "the nodes: Quorum HTTP URLs or etcd client URLs, comma-separated", HelpName = "URL[,URL...]", DefaultValueFactory = _ => "http://127.0.0.1:8080" };
+    private static readonly Option<string> RoutingOption = Choice("--routing", "where requests go: leader (writes to the leader, reads from endpoint client mod n) or any (every request to the next endpoint in turn, as behind a load balancer; a follower passes writes on to its leader)", "leader", "leader", "any");
     private static readonly Option<string> WorkloadOption = Choice("--workload", "put | get (linearizable) | get-stale | mixed (90% get, 10% put)", "put", "put", "get", "get-stale", "mixed");
     private static readonly Option<int> ClientsOption = Count("--clients", "concurrent clients, each with one request in flight", 16);
     private static readonly Option<TimeSpan> DurationOption = DurationFlag("--duration", "how long to measure, like 10s", TimeSpan.FromSeconds(10));
@@ -28,6 +29,9 @@ internal sealed class BenchOptions
     public IReadOnlyList<string> Endpoints { get; private init; } = [];
 
     public string Workload { get; private init; } = "put";
+
+    /// <summary>Gets a value indicating whether every request goes to the next endpoint in turn (<c>--routing any</c>) rather than writes to the leader.</summary>
+    public bool RoundRobin { get; private init; }
 
     public int Clients { get; private init; }
 
@@ -51,9 +55,9 @@ internal sealed class BenchOptions
     /// <summary>Creates the command line: every flag, its default and its check.</summary>
     /// <returns>The root command; its action is set by the program.</returns>
     public static RootCommand CreateCommand() => new(
-        "Load generator for Quorum and etcd. Writes go to the leader (found through the endpoints); reads are spread over all endpoints, client i using endpoint i mod n. The same rule holds for both targets.")
+        "Load generator for Quorum and etcd. With --routing leader (the default) writes go to the leader (found through the endpoints) and reads are spread over all endpoints, client i using endpoint i mod n; with --routing any every request goes to the next endpoint in turn. The same rule holds for both targets.")
     {
-        TargetOption, EndpointsOption, WorkloadOption, ClientsOption, DurationOption, WarmupOption, ValueSizeOption, KeysOption, NoPopulateOption, JsonOption, NoProgressOption,
+        TargetOption, EndpointsOption, RoutingOption, WorkloadOption, ClientsOption, DurationOption, WarmupOption, ValueSizeOption, KeysOption, NoPopulateOption, JsonOption, NoProgressOption,
         CaCertOption, CertOption, KeyOption, UserOption,
     };
 
@@ -65,6 +69,7 @@ internal sealed class BenchOptions
         Target = result.GetRequiredValue(TargetOption),
         Endpoints = result.GetRequiredValue(EndpointsOption).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(e => e.TrimEnd('/')).ToArray(),
         Workload = result.GetRequiredValue(WorkloadOption),
+        RoundRobin = result.GetRequiredValue(RoutingOption) == "any",
         Clients = result.GetValue(ClientsOption),
         Duration = result.GetValue(DurationOption),
         Warmup = result.GetValue(WarmupOption),

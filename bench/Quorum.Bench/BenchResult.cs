@@ -12,6 +12,9 @@ internal sealed record BenchResult
     [JsonPropertyName("workload")]
     public required string Workload { get; init; }
 
+    [JsonPropertyName("routing")]
+    public required string Routing { get; init; }
+
     [JsonPropertyName("clients")]
     public required int Clients { get; init; }
 

@@ -108,6 +108,7 @@ internal static class BenchRunner
         {
             Target = options.Target,
             Workload = options.Workload,
+            Routing = options.RoundRobin ? "any" : "leader",
             Clients = options.Clients,
             Seconds = seconds,
             Operations = operations.Sum(),

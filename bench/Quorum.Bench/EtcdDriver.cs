@@ -6,7 +6,7 @@ using Grpc.Core;
 namespace Quorum.Bench;
 
 /// <summary>Drives etcd through its native gRPC API (dotnet-etcd), one channel per endpoint; with a user, every call carries the token etcd gave it.</summary>
-internal sealed class EtcdDriver(IReadOnlyList<string> endpoints, BenchSecurity security) : IStoreDriver
+internal sealed class EtcdDriver(IReadOnlyList<string> endpoints, BenchSecurity security, bool roundRobin) : IStoreDriver
 {
     // Plain endpoints keep dotnet-etcd's own channel, as every earlier side-by-side run had it.
     private readonly EtcdClient[] clients = [.. endpoints.Select(e => e.StartsWith("https://", StringComparison.Ordinal)
@@ -17,7 +17,7 @@ internal sealed class EtcdDriver(IReadOnlyList<string> endpoints, BenchSecurity 
         })
         : new EtcdClient(e))];
 
-    private EtcdClient leader = null!;
+    private EndpointRouting<EtcdClient>? routing;
     private Metadata? headers;
 
     public async Task PrepareAsync(CancellationToken token)
@@ -33,7 +33,7 @@ internal sealed class EtcdDriver(IReadOnlyList<string> endpoints, BenchSecurity 
             var status = await client.StatusAsync(new StatusRequest(), headers, cancellationToken: token);
             if (status.Header.MemberId == status.Leader)
             {
-                leader = client;
+                routing = new(clients, roundRobin) { Leader = client };
                 return;
             }
         }
@@ -42,10 +42,10 @@ internal sealed class EtcdDriver(IReadOnlyList<string> endpoints, BenchSecurity 
     }
 
     public Task PutAsync(int client, string key, ReadOnlyMemory<byte> value, CancellationToken token)
-        => leader.PutAsync(new PutRequest { Key = ByteString.CopyFromUtf8(key), Value = ByteString.CopyFrom(value.Span) }, headers, cancellationToken: token);
+        => routing!.ForWrite().PutAsync(new PutRequest { Key = ByteString.CopyFromUtf8(key), Value = ByteString.CopyFrom(value.Span) }, headers, cancellationToken: token);
 
     public Task GetAsync(int client, string key, bool linearizable, CancellationToken token)
-        => clients[client % clients.Length].GetAsync(new RangeRequest { Key = ByteString.CopyFromUtf8(key), Serializable = !linearizable }, headers, cancellationToken: token);
+        => routing!.ForRead(client).GetAsync(new RangeRequest { Key = ByteString.CopyFromUtf8(key), Serializable = !linearizable }, headers, cancellationToken: token);
 
     public ValueTask DisposeAsync()
     {

@@ -27,8 +27,8 @@ static async Task<int> RunAsync(BenchOptions options)
     };
 
     await using IStoreDriver driver = options.Target == "etcd"
-        ? new EtcdDriver(options.Endpoints, options.Security)
-        : new QuorumDriver(options.Endpoints, options.Clients, options.Security);
+        ? new EtcdDriver(options.Endpoints, options.Security, options.RoundRobin)
+        : new QuorumDriver(options.Endpoints, options.Clients, options.Security, options.RoundRobin);
     var result = await BenchRunner.RunAsync(options, driver, cancel.Token);
 
     if (options.Json)

@@ -3,17 +3,17 @@ using System.Text.Json.Serialization;
 
 namespace Quorum.Bench;
 
-/// <summary>Drives Quorum over its HTTP API with keep-alive connections.</summary>
+/// <summary>Drives Quorum over its HTTP API with keep-alive connections; a write sent to a follower is forwarded by it to the leader.</summary>
 internal sealed class QuorumDriver : IStoreDriver
 {
     private readonly IReadOnlyList<string> endpoints;
     private readonly HttpClient http;
-    private string leader;
+    private readonly EndpointRouting<string> routing;
 
-    public QuorumDriver(IReadOnlyList<string> endpoints, int clients, BenchSecurity security)
+    public QuorumDriver(IReadOnlyList<string> endpoints, int clients, BenchSecurity security, bool roundRobin)
     {
         this.endpoints = endpoints;
-        leader = endpoints[0];
+        routing = new(endpoints, roundRobin) { Leader = endpoints[0] };
         http = new(security.Configure(new SocketsHttpHandler
         {
             UseProxy = false,
@@ -34,7 +34,7 @@ internal sealed class QuorumDriver : IStoreDriver
             var status = await http.GetFromJsonAsync($"{endpoint}/status", StatusJson.Default.Status, token);
             if (status?.State == "leader")
             {
-                leader = endpoint;
+                routing.Leader = endpoint;
                 return;
             }
         }
@@ -45,13 +45,13 @@ internal sealed class QuorumDriver : IStoreDriver
     public async Task PutAsync(int client, string key, ReadOnlyMemory<byte> value, CancellationToken token)
     {
         using var content = new ReadOnlyMemoryContent(value);
-        using var response = await http.PutAsync($"{leader}/key/{key}", content, token);
+        using var response = await http.PutAsync($"{routing.ForWrite()}/key/{key}", content, token);
         response.EnsureSuccessStatusCode();
     }
 
     public async Task GetAsync(int client, string key, bool linearizable, CancellationToken token)
     {
-        var endpoint = endpoints[client % endpoints.Count];
+        var endpoint = routing.ForRead(client);
         using var response = await http.GetAsync(linearizable ? $"{endpoint}/key/{key}" : $"{endpoint}/key/{key}?consistency=stale", HttpCompletionOption.ResponseContentRead, token);
         response.EnsureSuccessStatusCode();
     }
