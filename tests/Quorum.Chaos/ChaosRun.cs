@@ -17,6 +17,9 @@ internal static partial class ChaosRun
     /// <summary>The environment variable that makes the leader hand out read indexes without its quorum round: the finer planted bug.</summary>
     public const string PlantedQuorumRoundBugVariable = "QUORUM_TEST_ONLY_SKIP_READ_INDEX_QUORUM_ROUND";
 
+    /// <summary>The test-only switch that makes followers acknowledge appends before they flush them (see Quorum.Store's DurableWriteAheadLog).</summary>
+    public const string PlantedUnsafeAckVariable = "QUORUM_TEST_UNSAFE_ACK_BEFORE_FLUSH";
+
     private const int RegisterClients = 8;
     private const int RegisterKeys = 5;
     private const int UniqueWriters = 3;
@@ -42,7 +45,7 @@ internal static partial class ChaosRun
         if (options.PlantedSkipQuorumRound)
             environment[PlantedQuorumRoundBugVariable] = "1";
         if (options.PlantedUnsafeAck)
-            environment["QUORUM_TEST_UNSAFE_ACK_BEFORE_FLUSH"] = "1";
+            environment[PlantedUnsafeAckVariable] = "1";
         string[] nodeArgs = ["--snapshot-interval", options.SnapshotInterval.ToString(System.Globalization.CultureInfo.InvariantCulture), "--watch-history", WatchHistory];
 
         RunLog.Write($"starting {options.Nodes} nodes in {options.WorkDirectory} (seed {options.Seed})");

@@ -7,9 +7,9 @@ internal sealed partial class Nemesis
 {
     private int powerCuts;
 
-    // Freezes a majority (the leader and random others; every other time, every node) with SIGSTOP, so they stop at the same
-    // moment, kills them, and crashes their quorum-faultfs disks: every write they had not fsync'd
-    // or msync'd is gone, and the kernel's cached pages with the unmount. The followers come back
+    // Freezes a majority (the leader and random others; every other time, every node) with
+    // SIGSTOP, so they stop at the same moment, kills them, and crashes their quorum-faultfs disks:
+    // every write they had not fsync'd or msync'd is gone, and the kernel's cached pages with the unmount. The followers come back
     // first and elect a leader without the old one, which comes back last: only what the crashed
     // nodes had made durable can carry the acknowledged writes (the final check reads every one).
     // Evidence: every victim killed by SIGKILL; the disks dropped unsynced changes; a leader in a
