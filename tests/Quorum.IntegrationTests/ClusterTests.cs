@@ -259,6 +259,53 @@ public sealed class ClusterTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_write_through_a_follower_is_answered_504_when_the_leader_hangs_and_503_when_it_is_gone()
+    {
+        await using var cluster = await TestCluster.StartAsync(3, output);
+        var leader = await cluster.WaitForLeaderAsync(Timeout);
+        var follower = cluster.Nodes.First(n => n != leader);
+        Assert.True(await follower.Client.PutAsync("warm", "up") > 0);
+
+        // A paused leader takes the forwarded write and never answers: its fate is unknown.
+        leader.Pause();
+        try
+        {
+            using var write = await follower.Http.PostAsync("/key/hung", new StringContent("maybe"));
+            Assert.Equal(HttpStatusCode.GatewayTimeout, write.StatusCode);
+            Assert.Contains("outcome is unknown", await write.Content.ReadAsStringAsync());
+        }
+        finally
+        {
+            leader.Resume();
+        }
+
+        // A dead leader, with the third node paused so nobody can take over: once the follower has
+        // given the dead leader up, the write never leaves it, and it says so (503 with Retry-After).
+        // (Before that, a write reaching the dead leader's closed connection may get 503 or 504: the
+        // follower cannot tell a connection the leader closed before reading from one it closed after.)
+        leader = await cluster.WaitForLeaderAsync(Timeout);
+        var (survivor, paused) = cluster.Nodes.Where(n => n != leader).ToArray() switch { var o => (o[0], o[1]) };
+        leader.Kill();
+        paused.Pause();
+        try
+        {
+            await Eventually.UntilAsync(async () => (await survivor.Client.GetStatusAsync()).Leader is null, Timeout, "the survivor to give the dead leader up");
+            using var write = await survivor.Http.PostAsync("/key/refused", new StringContent("no"));
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, write.StatusCode);
+            Assert.NotNull(write.Headers.RetryAfter);
+        }
+        finally
+        {
+            paused.Resume();
+        }
+
+        leader.Start();
+        await cluster.WaitForLeaderAsync(Timeout);
+        Assert.True(await survivor.Client.PutWithRetryAsync("after", "yes", Timeout) > 0);
+        Assert.Null(await survivor.Client.GetAsync("refused"));
+    }
+
+    [Fact]
     public async Task A_fourth_node_joining_after_ten_thousand_writes_catches_up_by_snapshot_to_the_same_data()
     {
         // Concurrent writes share log entries (group commit): 10,000 writes from 32 writers take at least 313 entries.

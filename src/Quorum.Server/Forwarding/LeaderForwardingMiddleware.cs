@@ -6,8 +6,10 @@ using Quorum.Store;
 namespace Quorum.Server.Forwarding;
 
 /// <summary>
-/// Passes requests for routes marked <see cref="LeaderOnly"/> (writes and membership changes) on to
-/// the leader's HTTP API and relays its answer unchanged, so a client may talk to any node. Without a known leader it
+/// Passes requests for routes marked <see cref="LeaderOnly"/> (transactions, auth and membership
+/// changes) on to the leader's HTTP API and relays its answer unchanged, so a client may talk to any
+/// node. Key writes are not forwarded here: a follower serves them and its store sends the leader
+/// only their commands (<see cref="LeaderOnly.ServedByFollowers"/>). Without a known leader it
 /// answers 503 with <c>Retry-After</c>. A request another node already forwarded is never forwarded
 /// again: during an election two nodes could otherwise bounce it between them.
 /// </summary>
@@ -35,7 +37,7 @@ internal sealed class LeaderForwardingMiddleware(RequestDelegate next, QuorumSto
         // Routing has already chosen the endpoint; its metadata says whether the leader must serve it.
         // A node that has just won an election serves too: the store waits until its leadership is usable.
         var leaderOnly = context.GetEndpoint()?.Metadata.GetMetadata<LeaderOnly>();
-        if (leaderOnly is null || store.IsLeader || store.Leader?.Id == store.Self.Id)
+        if (leaderOnly is null || store.IsLeader || store.Leader?.Id == store.Self.Id || (leaderOnly.ServedByFollowers && store.ForwardsWrites))
         {
             await next(context);
             return;
