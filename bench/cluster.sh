@@ -55,8 +55,9 @@ stop_cluster() {
   pids=()
 }
 
-wait_for() { # command... : poll until it succeeds, for at most 60 s
-  for _ in $(seq 1 600); do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done
+wait_for() { # command... : poll until it succeeds, for at most $wait_seconds (60 s unless set)
+  local deadline=$((SECONDS + ${wait_seconds:-60}))
+  while [ "$SECONDS" -lt "$deadline" ]; do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done
   echo "timed out waiting for: $*" >&2
   return 1
 }

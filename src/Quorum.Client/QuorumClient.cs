@@ -24,6 +24,7 @@ public sealed partial class QuorumClient : IDisposable
     private readonly HttpClient http;
     private readonly bool ownsHttp;
     private static readonly ResiliencePropertyKey<int> EndpointKey = new("quorum.endpoint");
+    private const string LeaderHeader = "X-Quorum-Leader";
 
     private readonly Uri[] endpoints;
     private readonly ResiliencePipeline<HttpResponseMessage> retry;
@@ -71,7 +72,7 @@ public sealed partial class QuorumClient : IDisposable
         watchOpening = CreateWatchOpeningPipeline();
     }
 
-    /// <summary>Gets the member the next request goes to first.</summary>
+    /// <summary>Gets the member the next request goes to first: the last one that answered, or the leader a follower named in <c>X-Quorum-Leader</c> when it is one of the endpoints.</summary>
     public Uri Endpoint => endpoints[Volatile.Read(ref current)];
 
     /// <summary>Gets or sets how long one request may take, per attempt (watches excepted).</summary>
@@ -333,7 +334,9 @@ public sealed partial class QuorumClient : IDisposable
 
                     try
                     {
-                        return await http.SendAsync(request, completion, perAttempt.Token);
+                        var response = await http.SendAsync(request, completion, perAttempt.Token);
+                        FollowLeaderHint(response);
+                        return response;
                     }
                     catch (OperationCanceledException) when (!context.CancellationToken.IsCancellationRequested)
                     {
@@ -372,6 +375,23 @@ public sealed partial class QuorumClient : IDisposable
             },
         })
         .Build();
+
+    // A follower that passed a write on names the leader (X-Quorum-Leader): when it is one of this
+    // client's endpoints, later requests go straight there and skip the follower's hop.
+    private void FollowLeaderHint(HttpResponseMessage response)
+    {
+        if (!response.Headers.TryGetValues(LeaderHeader, out var values) || !Uri.TryCreate(values.FirstOrDefault(), UriKind.Absolute, out var leader))
+            return;
+
+        for (var i = 0; i < endpoints.Length; i++)
+        {
+            if (Uri.Compare(endpoints[i], leader, UriComponents.SchemeAndServer, UriFormat.Unescaped, StringComparison.OrdinalIgnoreCase) == 0)
+            {
+                Volatile.Write(ref current, i);
+                return;
+            }
+        }
+    }
 
     private void MoveOn(int failed) => Interlocked.CompareExchange(ref current, (failed + 1) % endpoints.Length, failed);
 

@@ -41,6 +41,26 @@ public sealed class ClusterTests(ITestOutputHelper output)
         // Deletes and membership changes are forwarded as well.
         Assert.True(await follower.Client.DeleteAsync("forwarded") > revision);
         Assert.Null(await leader.Client.GetAsync("forwarded"));
+
+        // A follower names the leader in the answer of every write it passes on (a key write and a
+        // proxied transaction alike); the leader names nobody.
+        using (var answer = await follower.Http.PutAsync("/key/hinted", new StringContent("v")))
+            Assert.Equal(leader.HttpUrl, Assert.Single(answer.Headers.GetValues("X-Quorum-Leader")));
+        using (var answer = await follower.Http.PostAsync("/txn", new StringContent("""{"success":[{"put":{"key":"hinted","value":"dg=="}}]}""")))
+        {
+            Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+            Assert.Equal(leader.HttpUrl, Assert.Single(answer.Headers.GetValues("X-Quorum-Leader")));
+        }
+
+        using (var answer = await leader.Http.PutAsync("/key/hinted", new StringContent("v")))
+            Assert.False(answer.Headers.Contains("X-Quorum-Leader"));
+
+        // A client that knows the leader's URL follows the hint and sends its next requests there.
+        using var client = new QuorumClient([new Uri(follower.HttpUrl), new Uri(leader.HttpUrl)]);
+        Assert.Equal(follower.HttpUrl + "/", client.Endpoint.AbsoluteUri);
+        await client.PutAsync("hinted", "by a client");
+        Assert.Equal(leader.HttpUrl + "/", client.Endpoint.AbsoluteUri);
+        Assert.Equal("by a client", await client.GetStringAsync("hinted"));
     }
 
     [Fact]

@@ -37,8 +37,15 @@ internal sealed class LeaderForwardingMiddleware(RequestDelegate next, QuorumSto
         // Routing has already chosen the endpoint; its metadata says whether the leader must serve it.
         // A node that has just won an election serves too: the store waits until its leadership is usable.
         var leaderOnly = context.GetEndpoint()?.Metadata.GetMetadata<LeaderOnly>();
-        if (leaderOnly is null || store.IsLeader || store.Leader?.Id == store.Self.Id || (leaderOnly.ServedByFollowers && store.ForwardsWrites))
+        if (leaderOnly is null || store.IsLeader || store.Leader?.Id == store.Self.Id)
         {
+            await next(context);
+            return;
+        }
+
+        if (leaderOnly.ServedByFollowers && store.ForwardsWrites)
+        {
+            LeaderHint.Add(context, store.Leader);
             await next(context);
             return;
         }
@@ -106,6 +113,7 @@ internal sealed class LeaderForwardingMiddleware(RequestDelegate next, QuorumSto
                     context.Response.Headers[name] = values.ToArray();
             }
 
+            LeaderHint.Add(context, leader);
             await response.Content.CopyToAsync(context.Response.Body, context.RequestAborted);
         }
     }
