@@ -149,7 +149,10 @@ restored=$(grep -h "Restored snapshot" "$work/quorum/n$follower.log" | tail -1 |
 # A new node joins and catches up from nothing, if the machine has the memory for a fourth copy
 # (with 10M keys it may not: four nodes of ~6 GiB each on a 24 GiB host).
 largest_rss=0
-for i in 1 2 3; do rss=$(rss_mb "${pids[$((i - 1))]}"); [ "$rss" -gt "$largest_rss" ] && largest_rss=$rss; done
+for pid in "${pids[@]}"; do
+  [ -e "/proc/$pid" ] || continue # the follower restarted above runs under a new PID, at the end of pids
+  rss=$(rss_mb "$pid"); [ "$rss" -gt "$largest_rss" ] && largest_rss=$rss
+done
 available_mb=$(( $(awk '/MemAvailable/ {print $2}' /proc/meminfo) / 1024 ))
 if [ "$available_mb" -gt $(( largest_rss * 3 / 2 )) ]; then
   target=$(status_field http://127.0.0.1:28001 commitIndex)
@@ -159,7 +162,7 @@ if [ "$available_mb" -gt $(( largest_rss * 3 / 2 )) ]; then
   wait_for applied_at_least http://127.0.0.1:28004 "$target"
   catchup_ms=$(( $(now_ms) - t0 ))
   installed=$(grep -h "Installed snapshot" "$work/quorum/n4.log" | tail -1 | sed 's/^.*Installed/Installed/' || true)
-  catchup="${catchup_ms} ms until ready and caught up ($installed); its RSS then $(rss_mb "${pids[3]}") MiB"
+  catchup="${catchup_ms} ms until ready and caught up ($installed); its RSS then $(rss_mb "${pids[-1]}") MiB"
 else
   catchup="skipped: a fourth node needs about ${largest_rss} MiB and ${available_mb} MiB are available"
 fi

@@ -4,9 +4,9 @@ namespace Quorum.Server.Forwarding;
 
 /// <summary>
 /// The <c>X-Quorum-Leader</c> header a follower adds to the answer of every write it passes on to the
-/// leader: the leader's HTTP URL. A client that knows several members (<c>QuorumClient</c>, the CLI
-/// with several <c>--endpoints</c>) sends its next requests there and skips the follower's hop; a
-/// plain HTTP client may ignore it.
+/// leader: the leader's HTTP URL. A client that knows several members (<c>QuorumClient</c> given
+/// several endpoints) sends its next requests there and skips the follower's hop; a plain HTTP
+/// client may ignore it.
 /// </summary>
 internal static class LeaderHint
 {
