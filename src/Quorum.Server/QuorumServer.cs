@@ -80,7 +80,6 @@ public static class QuorumServer
         app.MapWatchRoutes();
         app.MapTxnRoutes();
         app.MapClusterRoutes();
-        app.MapForwardedWriteRoutes();
         app.MapClusterStatusRoutes();
         app.MapAuthRoutes();
         app.MapWebConsole();

@@ -1,11 +1,10 @@
-using Quorum.Store.Auth;
 using Quorum.Store.Commands;
 using Quorum.Store.Native;
 using Quorum.Store.State;
 
 namespace Quorum.Store;
 
-/// <summary>The key-value API: writes go through the proposer (a follower's through the leader's), linearizable reads through the read barrier.</summary>
+/// <summary>The key-value API: writes go through the proposer, linearizable reads through the read barrier.</summary>
 public sealed partial class QuorumStore
 {
     // A page stops early, with more to come, once its values pass this many bytes.
@@ -16,29 +15,27 @@ public sealed partial class QuorumStore
     /// <param name="value">The value, up to <see cref="StoreOptions.MaxValueBytes"/>.</param>
     /// <param name="token">Cancels waiting; the write may still be applied.</param>
     /// <returns>The write's revision, once a majority has it on disk and it is applied.</returns>
-    /// <exception cref="UnavailableException">No leader is known (a follower without an <see cref="ILeaderClient"/> must be the leader), or leadership moved before the write was accepted.</exception>
+    /// <exception cref="UnavailableException">This node is not the leader, or leadership moved before the write was accepted.</exception>
     /// <exception cref="WriteOutcomeUnknownException">The commit was not confirmed in time.</exception>
     public Task<WriteResult> SetAsync(ReadOnlyMemory<byte> key, ReadOnlyMemory<byte> value, CancellationToken token = default)
-        => SetAsync(key, value, Precondition.None, ttl: null, caller: null, token);
+        => SetAsync(key, value, Precondition.None, ttl: null, token);
 
     /// <summary>Sets a key if it satisfies a precondition, optionally with a time to live.</summary>
     /// <param name="key">The key: 1 to <see cref="MaxKeyBytes"/> bytes.</param>
     /// <param name="value">The value, up to <see cref="StoreOptions.MaxValueBytes"/>.</param>
     /// <param name="condition">What the key must satisfy when the write is applied.</param>
     /// <param name="ttl">How long the key lives after the write is applied; <see langword="null"/> makes it permanent.</param>
-    /// <param name="caller">Who asked, for the leader to authorize again when a follower forwards the write; <see langword="null"/> when anonymous.</param>
     /// <param name="token">Cancels waiting; the write may still be applied.</param>
     /// <returns>The write's revision, once a majority has it on disk and it is applied.</returns>
     /// <exception cref="PreconditionFailedException">The key did not satisfy <paramref name="condition"/>; nothing changed.</exception>
-    /// <exception cref="UnavailableException">No leader is known (a follower without an <see cref="ILeaderClient"/> must be the leader), or leadership moved before the write was accepted.</exception>
+    /// <exception cref="UnavailableException">This node is not the leader, or leadership moved before the write was accepted.</exception>
     /// <exception cref="WriteOutcomeUnknownException">The commit was not confirmed in time.</exception>
     /// <exception cref="InsufficientStorageException">The write would take the store over its quota, or the disk is full; nothing was changed.</exception>
-    /// <exception cref="AccessDeniedException">A follower forwarded the write and the leader's users and roles refuse it; nothing was changed.</exception>
-    public async Task<WriteResult> SetAsync(ReadOnlyMemory<byte> key, ReadOnlyMemory<byte> value, Precondition condition, TimeSpan? ttl = null, Identity? caller = null, CancellationToken token = default)
+    public async Task<WriteResult> SetAsync(ReadOnlyMemory<byte> key, ReadOnlyMemory<byte> value, Precondition condition, TimeSpan? ttl = null, CancellationToken token = default)
     {
         var put = commands.Put(key, value, condition, ttl);
         EnsureWithinQuota(put);
-        var outcome = await ProposeAsync(put, caller, token);
+        var outcome = await proposer.ProposeAsync(put, token);
         return new WriteResult(Checked(outcome, condition, key).Revision);
     }
 
@@ -46,24 +43,22 @@ public sealed partial class QuorumStore
     /// <param name="key">The key.</param>
     /// <param name="token">Cancels waiting; the delete may still be applied.</param>
     /// <returns>The delete's revision.</returns>
-    /// <exception cref="UnavailableException">No leader is known (a follower without an <see cref="ILeaderClient"/> must be the leader), or leadership moved before the delete was accepted.</exception>
+    /// <exception cref="UnavailableException">This node is not the leader, or leadership moved before the delete was accepted.</exception>
     /// <exception cref="WriteOutcomeUnknownException">The commit was not confirmed in time.</exception>
     public Task<WriteResult> DeleteAsync(ReadOnlyMemory<byte> key, CancellationToken token = default)
-        => DeleteAsync(key, Precondition.None, caller: null, token);
+        => DeleteAsync(key, Precondition.None, token);
 
     /// <summary>Deletes a key if it satisfies a precondition.</summary>
     /// <param name="key">The key.</param>
     /// <param name="condition">What the key must satisfy when the delete is applied.</param>
-    /// <param name="caller">Who asked, for the leader to authorize again when a follower forwards the delete; <see langword="null"/> when anonymous.</param>
     /// <param name="token">Cancels waiting; the delete may still be applied.</param>
     /// <returns>The delete's revision.</returns>
     /// <exception cref="PreconditionFailedException">The key did not satisfy <paramref name="condition"/>; nothing changed.</exception>
-    /// <exception cref="UnavailableException">No leader is known (a follower without an <see cref="ILeaderClient"/> must be the leader), or leadership moved before the delete was accepted.</exception>
+    /// <exception cref="UnavailableException">This node is not the leader, or leadership moved before the delete was accepted.</exception>
     /// <exception cref="WriteOutcomeUnknownException">The commit was not confirmed in time.</exception>
-    /// <exception cref="AccessDeniedException">A follower forwarded the delete and the leader's users and roles refuse it; nothing was changed.</exception>
-    public async Task<WriteResult> DeleteAsync(ReadOnlyMemory<byte> key, Precondition condition, Identity? caller = null, CancellationToken token = default)
+    public async Task<WriteResult> DeleteAsync(ReadOnlyMemory<byte> key, Precondition condition, CancellationToken token = default)
     {
-        var outcome = await ProposeAsync(CommandFactory.Delete(key, condition), caller, token);
+        var outcome = await proposer.ProposeAsync(CommandFactory.Delete(key, condition), token);
         return new WriteResult(Checked(outcome, condition, key).Revision);
     }
 

@@ -43,7 +43,6 @@ public sealed partial class QuorumStore : IAsyncDisposable
     private readonly Proposer proposer;
     private readonly ClusterMembership membership;
     private readonly ReadBarrier readBarrier;
-    private readonly ProposalForwarder? forwarder;
     private readonly MappedLogTrimmer? logTrimmer;
     private readonly ApplyListeners listeners;
     private readonly LeaseExpirer leaseExpirer;
@@ -65,7 +64,6 @@ public sealed partial class QuorumStore : IAsyncDisposable
         replication = new ReplicationObserver(() => raft.Current, time);
         membership = new ClusterMembership(raft, proposer, replication, ReachableWindow(options), self, logger);
         readBarrier = new ReadBarrier(raft, options, membership, leaderClient);
-        forwarder = leaderClient is null ? null : new ProposalForwarder(membership, leaderClient, options);
         logTrimmer = MappedLogTrimmer.Start(directory.LogPath, LogTrimPeriod, logger);
         leaseExpirer = new LeaseExpirer(listeners.Leases, raft, proposer, time, logger);
         Self = self;

@@ -6,10 +6,8 @@ using Quorum.Store;
 namespace Quorum.Server.Forwarding;
 
 /// <summary>
-/// Passes requests for routes marked <see cref="LeaderOnly"/> (transactions, auth and membership
-/// changes) on to the leader's HTTP API and relays its answer unchanged, so a client may talk to any
-/// node. Key writes are not forwarded here: a follower serves them and its store sends the leader
-/// only their commands (<see cref="LeaderOnly.ServedByFollowers"/>). Without a known leader it
+/// Passes requests for routes marked <see cref="LeaderOnly"/> (writes and membership changes) on to
+/// the leader's HTTP API and relays its answer unchanged, so a client may talk to any node. Without a known leader it
 /// answers 503 with <c>Retry-After</c>. A request another node already forwarded is never forwarded
 /// again: during an election two nodes could otherwise bounce it between them.
 /// </summary>
@@ -39,13 +37,6 @@ internal sealed class LeaderForwardingMiddleware(RequestDelegate next, QuorumSto
         var leaderOnly = context.GetEndpoint()?.Metadata.GetMetadata<LeaderOnly>();
         if (leaderOnly is null || store.IsLeader || store.Leader?.Id == store.Self.Id)
         {
-            await next(context);
-            return;
-        }
-
-        if (leaderOnly.ServedByFollowers && store.ForwardsWrites)
-        {
-            LeaderHint.Add(context, store.Leader);
             await next(context);
             return;
         }

@@ -10,12 +10,7 @@ namespace Quorum.Server.Forwarding;
 /// How long a follower waits for the leader's answer before it reports the outcome unknown (504);
 /// <see langword="null"/> for the store's write timeout plus 5 s.
 /// </param>
-/// <param name="ServedByFollowers">
-/// Whether a follower serves the route itself when its store forwards writes
-/// (<see cref="Store.QuorumStore.ForwardsWrites"/>): it checks the request, and only the command
-/// travels to the leader, batched with others, instead of the whole HTTP request.
-/// </param>
-internal sealed record LeaderOnly(TimeSpan? ForwardTimeout, bool ServedByFollowers = false);
+internal sealed record LeaderOnly(TimeSpan? ForwardTimeout);
 
 /// <summary>Marks routes as <see cref="LeaderOnly"/>.</summary>
 internal static class LeaderOnlyExtensions
@@ -28,12 +23,4 @@ internal static class LeaderOnlyExtensions
     public static TBuilder RequireLeader<TBuilder>(this TBuilder builder, TimeSpan? forwardTimeout = null)
         where TBuilder : IEndpointConventionBuilder
         => builder.WithMetadata(new LeaderOnly(forwardTimeout));
-
-    /// <summary>Marks a key write route: a follower serves it and its store forwards the command to the leader.</summary>
-    /// <typeparam name="TBuilder">The endpoint builder.</typeparam>
-    /// <param name="builder">The route.</param>
-    /// <returns>The same builder.</returns>
-    public static TBuilder ProposeThroughLeader<TBuilder>(this TBuilder builder)
-        where TBuilder : IEndpointConventionBuilder
-        => builder.WithMetadata(new LeaderOnly(ForwardTimeout: null, ServedByFollowers: true));
 }

@@ -5,8 +5,8 @@ using Quorum.Store;
 namespace Quorum.Server.Forwarding;
 
 /// <summary>
-/// The HTTP client one node uses to talk to the others: forwarding requests and writes to the
-/// leader, asking it for read indexes, and joining. One pooled, keep-alive connection set for all of it.
+/// The HTTP client one node uses to talk to the others: forwarding requests to the leader, asking
+/// it for read indexes, and joining. One pooled, keep-alive connection set for all of it.
 /// </summary>
 public sealed class NodeClient : ILeaderClient, IDisposable
 {
@@ -88,40 +88,6 @@ public sealed class NodeClient : ILeaderClient, IDisposable
         catch (HttpRequestException e)
         {
             throw new UnavailableException($"The leader '{leader.Id}' at {leader.HttpAddress} is unreachable ({e.Message}). Retry, or read with consistency=stale.", e);
-        }
-    }
-
-    /// <inheritdoc/>
-    public async Task<byte[]> ProposeAsync(MemberInfo leader, byte[] commands, CancellationToken token)
-    {
-        ArgumentNullException.ThrowIfNull(leader);
-        using var request = new HttpRequestMessage(HttpMethod.Post, leader.HttpAddress + "/raft/propose")
-        {
-            Content = new ByteArrayContent(commands),
-        };
-        request.Content.Headers.ContentType = new("application/octet-stream");
-        HttpResponseMessage response;
-        try
-        {
-            response = await SendAsync(request, token);
-        }
-        catch (HttpRequestException e) when (NeverSent(e))
-        {
-            throw new UnavailableException($"The leader '{leader.Id}' at {leader.HttpAddress} is unreachable ({e.Message}). Retry shortly.", e);
-        }
-
-        using (response)
-        {
-            if (response.IsSuccessStatusCode)
-                return await response.Content.ReadAsByteArrayAsync(token);
-
-            // The route answers an error status only before it proposes anything (a refused peer,
-            // a malformed body, a stopping node); a failure after that is in the answers themselves.
-            var problem = await ReadErrorAsync(response, token);
-            if ((int)response.StatusCode is >= 400 and < 500 or 503)
-                throw new UnavailableException($"The leader '{leader.Id}' refused the forwarded write: {problem}");
-
-            throw new HttpRequestException($"The leader '{leader.Id}' answered the forwarded write with {(int)response.StatusCode}: {problem}");
         }
     }
 

@@ -70,7 +70,6 @@ internal sealed partial class ErrorMappingMiddleware(RequestDelegate next, ILogg
         HistoryCompactedException => (StatusCodes.Status410Gone, e.Message),
         WriteOutcomeUnknownException => (StatusCodes.Status504GatewayTimeout, e.Message),
         InsufficientStorageException => (StatusCodes.Status507InsufficientStorage, e.Message),
-        AccessDeniedException denied => (denied.NeedsCredentials ? StatusCodes.Status401Unauthorized : StatusCodes.Status403Forbidden, e.Message),
         MembershipException { IsUnknownMember: true } => (StatusCodes.Status404NotFound, e.Message),
         MembershipException => (StatusCodes.Status409Conflict, e.Message),
         AuthException { IsUnknown: true } => (StatusCodes.Status404NotFound, e.Message),

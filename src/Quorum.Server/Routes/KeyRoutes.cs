@@ -15,9 +15,9 @@ internal static class KeyRoutes
     public static void MapKeyRoutes(this IEndpointRouteBuilder app)
     {
         // The catch-all also matches "/key" and "/key/", so an empty key gets a clear 400, not a 404.
-        app.MapMethods("/key/{**key}", [HttpMethods.Post, HttpMethods.Put], SetAsync).ProposeThroughLeader();
+        app.MapMethods("/key/{**key}", [HttpMethods.Post, HttpMethods.Put], SetAsync).RequireLeader();
         app.MapGet("/key/{**key}", GetAsync);
-        app.MapDelete("/key/{**key}", DeleteAsync).ProposeThroughLeader();
+        app.MapDelete("/key/{**key}", DeleteAsync).RequireLeader();
     }
 
     private static async Task<IResult> SetAsync(HttpContext context, QuorumStore store)
@@ -28,7 +28,9 @@ internal static class KeyRoutes
         KeyAccess.Require(context, store, key, Access.Write);
         var condition = ConditionalHeaders.Read(context.Request, allowCreateOnly: true);
         var value = await RequestBody.ReadAsync(context, store.Options.MaxValueBytes);
-        var result = await store.SetAsync(key, value, condition, ttl, Caller.Of(context), context.RequestAborted);
+        var result = condition.Kind == PreconditionKind.None && ttl is null
+            ? await store.SetAsync(key, value, context.RequestAborted)
+            : await store.SetAsync(key, value, condition, ttl, context.RequestAborted);
         return new WriteAnswer(result.Revision);
     }
 
@@ -52,7 +54,7 @@ internal static class KeyRoutes
         var key = KeyPath.Parse(context);
         KeyAccess.Require(context, store, key, Access.Write);
         var condition = ConditionalHeaders.Read(context.Request, allowCreateOnly: false);
-        var result = await store.DeleteAsync(key, condition, Caller.Of(context), context.RequestAborted);
+        var result = await store.DeleteAsync(key, condition, context.RequestAborted);
         return new WriteAnswer(result.Revision);
     }
 }

@@ -44,7 +44,55 @@ internal static partial class CommandCodec
         writer.Write([FormatVersion]);
         WriteVarint(writer, (ulong)commands.Count);
         foreach (var command in commands)
-            WriteCommand(writer, command);
+        {
+            switch (command)
+            {
+                case PutCommand { Condition.Kind: PreconditionKind.None, Lease: null } put:
+                    WriteKind(writer, Kind.Put);
+                    WriteBytes(writer, put.Key);
+                    WriteBytes(writer, put.Value);
+                    break;
+                case PutCommand put:
+                    WriteKind(writer, Kind.PutWith);
+                    WriteBytes(writer, put.Key);
+                    WriteBytes(writer, put.Value);
+                    WriteCondition(writer, put.Condition);
+                    WriteLease(writer, put.Lease);
+                    break;
+                case DeleteCommand { Condition.Kind: PreconditionKind.None } delete:
+                    WriteKind(writer, Kind.Delete);
+                    WriteBytes(writer, delete.Key);
+                    break;
+                case DeleteCommand delete:
+                    WriteKind(writer, Kind.DeleteIf);
+                    WriteBytes(writer, delete.Key);
+                    WriteCondition(writer, delete.Condition);
+                    break;
+                case ExpireCommand expire:
+                    WriteKind(writer, Kind.Expire);
+                    WriteBytes(writer, expire.Key);
+                    WriteVarint(writer, (ulong)expire.Revision);
+                    break;
+                case TxnCommand txn:
+                    WriteKind(writer, Kind.Txn);
+                    WriteTxn(writer, txn);
+                    break;
+                case SetMemberCommand setMember:
+                    WriteKind(writer, Kind.SetMember);
+                    WriteString(writer, setMember.Member.Id);
+                    WriteString(writer, setMember.Member.RaftAddress);
+                    WriteString(writer, setMember.Member.HttpAddress);
+                    break;
+                case RemoveMemberCommand removeMember:
+                    WriteKind(writer, Kind.RemoveMember);
+                    WriteString(writer, removeMember.Id);
+                    break;
+                default:
+                    if (!TryWriteAuth(writer, command))
+                        throw new ArgumentException($"Unknown command type {command.GetType().Name}.", nameof(commands));
+                    break;
+            }
+        }
 
         return writer.WrittenSpan.ToArray();
     }
@@ -62,83 +110,29 @@ internal static partial class CommandCodec
         var count = ReadLength(ref reader);
         var commands = new List<Command>(Math.Min(count, 1024));
         for (var i = 0; i < count; i++)
-            commands.Add(ReadCommand(ref reader));
+        {
+            if (!reader.TryRead(out var kind))
+                throw Truncated();
+
+            commands.Add((Kind)kind switch
+            {
+                Kind.Put => new PutCommand(ReadBytes(ref reader), ReadBytes(ref reader)),
+                Kind.Delete => new DeleteCommand(ReadBytes(ref reader)),
+                Kind.PutWith => new PutCommand(ReadBytes(ref reader), ReadBytes(ref reader), ReadCondition(ref reader), ReadLease(ref reader)),
+                Kind.DeleteIf => new DeleteCommand(ReadBytes(ref reader), ReadCondition(ref reader)),
+                Kind.Expire => new ExpireCommand(ReadBytes(ref reader), ReadRevision(ref reader)),
+                Kind.Txn => ReadTxn(ref reader),
+                Kind.SetMember => new SetMemberCommand(new MemberInfo(ReadString(ref reader), ReadString(ref reader), ReadString(ref reader))),
+                Kind.RemoveMember => new RemoveMemberCommand(ReadString(ref reader)),
+                Kind.PutUser or Kind.DeleteUser or Kind.PutRole or Kind.DeleteRole or Kind.SetAuthEnabled => ReadAuth((Kind)kind, ref reader),
+                _ => throw new InvalidDataException($"Unknown command kind {kind} in log entry."),
+            });
+        }
 
         if (!reader.End)
             throw new InvalidDataException("Log entry has trailing bytes after its commands.");
 
         return commands;
-    }
-
-    private static void WriteCommand(ArrayBufferWriter<byte> writer, Command command)
-    {
-        switch (command)
-        {
-            case PutCommand { Condition.Kind: PreconditionKind.None, Lease: null } put:
-                WriteKind(writer, Kind.Put);
-                WriteBytes(writer, put.Key);
-                WriteBytes(writer, put.Value);
-                break;
-            case PutCommand put:
-                WriteKind(writer, Kind.PutWith);
-                WriteBytes(writer, put.Key);
-                WriteBytes(writer, put.Value);
-                WriteCondition(writer, put.Condition);
-                WriteLease(writer, put.Lease);
-                break;
-            case DeleteCommand { Condition.Kind: PreconditionKind.None } delete:
-                WriteKind(writer, Kind.Delete);
-                WriteBytes(writer, delete.Key);
-                break;
-            case DeleteCommand delete:
-                WriteKind(writer, Kind.DeleteIf);
-                WriteBytes(writer, delete.Key);
-                WriteCondition(writer, delete.Condition);
-                break;
-            case ExpireCommand expire:
-                WriteKind(writer, Kind.Expire);
-                WriteBytes(writer, expire.Key);
-                WriteVarint(writer, (ulong)expire.Revision);
-                break;
-            case TxnCommand txn:
-                WriteKind(writer, Kind.Txn);
-                WriteTxn(writer, txn);
-                break;
-            case SetMemberCommand setMember:
-                WriteKind(writer, Kind.SetMember);
-                WriteString(writer, setMember.Member.Id);
-                WriteString(writer, setMember.Member.RaftAddress);
-                WriteString(writer, setMember.Member.HttpAddress);
-                break;
-            case RemoveMemberCommand removeMember:
-                WriteKind(writer, Kind.RemoveMember);
-                WriteString(writer, removeMember.Id);
-                break;
-            default:
-                if (!TryWriteAuth(writer, command))
-                    throw new ArgumentException($"Unknown command type {command.GetType().Name}.", nameof(command));
-                break;
-        }
-    }
-
-    private static Command ReadCommand(ref SequenceReader<byte> reader)
-    {
-        if (!reader.TryRead(out var kind))
-            throw Truncated();
-
-        return (Kind)kind switch
-        {
-            Kind.Put => new PutCommand(ReadBytes(ref reader), ReadBytes(ref reader)),
-            Kind.Delete => new DeleteCommand(ReadBytes(ref reader)),
-            Kind.PutWith => new PutCommand(ReadBytes(ref reader), ReadBytes(ref reader), ReadCondition(ref reader), ReadLease(ref reader)),
-            Kind.DeleteIf => new DeleteCommand(ReadBytes(ref reader), ReadCondition(ref reader)),
-            Kind.Expire => new ExpireCommand(ReadBytes(ref reader), ReadRevision(ref reader)),
-            Kind.Txn => ReadTxn(ref reader),
-            Kind.SetMember => new SetMemberCommand(new MemberInfo(ReadString(ref reader), ReadString(ref reader), ReadString(ref reader))),
-            Kind.RemoveMember => new RemoveMemberCommand(ReadString(ref reader)),
-            Kind.PutUser or Kind.DeleteUser or Kind.PutRole or Kind.DeleteRole or Kind.SetAuthEnabled => ReadAuth((Kind)kind, ref reader),
-            _ => throw new InvalidDataException($"Unknown command kind {kind} in log entry."),
-        };
     }
 
     private static void WriteCondition(ArrayBufferWriter<byte> writer, Precondition condition)
