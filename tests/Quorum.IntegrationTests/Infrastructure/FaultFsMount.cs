@@ -152,10 +152,14 @@ internal sealed class FaultFsMount : IAsyncDisposable
             $"{MountPoint} to unmount");
     }
 
+    // Waits for the daemon's exit only. WaitForExitAsync would also wait for the end of its output
+    // pipes, which another process may hold open for a while (one CI run timed out there after the
+    // daemon had exited); the FUSE connection closes with the process, which is all a crash needs.
     private async Task WaitForExitAsync()
     {
-        using var cts = new CancellationTokenSource(Timeout);
-        await daemon!.WaitForExitAsync(cts.Token);
+        var daemon = this.daemon!;
+        if (!await Task.Run(() => daemon.WaitForExit(Timeout)))
+            throw new TimeoutException($"quorum-faultfs did not exit within {Timeout.TotalSeconds:0}s of SIGKILL.");
     }
 
     /// <summary>Collects a process's output lines as they come.</summary>
