@@ -24,7 +24,6 @@ public sealed partial class QuorumClient : IDisposable
     private readonly HttpClient http;
     private readonly bool ownsHttp;
     private static readonly ResiliencePropertyKey<int> EndpointKey = new("quorum.endpoint");
-    private const string LeaderHeader = "X-Quorum-Leader";
 
     private readonly Uri[] endpoints;
     private readonly ResiliencePipeline<HttpResponseMessage> retry;
@@ -380,7 +379,7 @@ public sealed partial class QuorumClient : IDisposable
     // client's endpoints, later requests go straight there and skip the follower's hop.
     private void FollowLeaderHint(HttpResponseMessage response)
     {
-        if (!response.Headers.TryGetValues(LeaderHeader, out var values) || !Uri.TryCreate(values.FirstOrDefault(), UriKind.Absolute, out var leader))
+        if (!response.Headers.TryGetValues(QuorumHeaders.Leader, out var values) || !Uri.TryCreate(values.FirstOrDefault(), UriKind.Absolute, out var leader))
             return;
 
         for (var i = 0; i < endpoints.Length; i++)

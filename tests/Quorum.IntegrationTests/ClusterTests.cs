@@ -304,7 +304,8 @@ public sealed class ClusterTests(ITestOutputHelper output)
         // (Before that, a write reaching the dead leader's closed connection may get 503 or 504: the
         // follower cannot tell a connection the leader closed before reading from one it closed after.)
         leader = await cluster.WaitForLeaderAsync(Timeout);
-        var (survivor, paused) = cluster.Nodes.Where(n => n != leader).ToArray() switch { var o => (o[0], o[1]) };
+        var others = cluster.Nodes.Where(n => n != leader).ToArray();
+        var (survivor, paused) = (others[0], others[1]);
         leader.Kill();
         paused.Pause();
         try

@@ -1,3 +1,4 @@
+using Quorum.Contracts;
 using Quorum.Store;
 
 namespace Quorum.Server.Forwarding;
@@ -10,15 +11,9 @@ namespace Quorum.Server.Forwarding;
 /// </summary>
 internal static class LeaderHint
 {
-    /// <summary>The header's name.</summary>
-    public const string Header = "X-Quorum-Leader";
-
-    /// <summary>Names the leader in the answer, when it is known.</summary>
+    /// <summary>Names the leader in the answer.</summary>
     /// <param name="context">The request being answered.</param>
-    /// <param name="leader">The leader this node knows of.</param>
-    public static void Add(HttpContext context, MemberInfo? leader)
-    {
-        if (leader is { HttpAddress.Length: > 0 })
-            context.Response.Headers[Header] = leader.HttpAddress;
-    }
+    /// <param name="leader">The leader the request was forwarded to.</param>
+    public static void Add(HttpContext context, MemberInfo leader)
+        => context.Response.Headers[QuorumHeaders.Leader] = leader.HttpAddress;
 }
