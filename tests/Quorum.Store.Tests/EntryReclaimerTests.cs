@@ -8,6 +8,7 @@ using Quorum.Store.StateMachine;
 namespace Quorum.Store.Tests;
 
 /// <summary>Keys and values in native memory: freed once no reader can see them, and never before.</summary>
+[Collection(CpuHeavyTests.Name)]
 public sealed class EntryReclaimerTests
 {
     [Fact]
