@@ -42,6 +42,22 @@ public sealed class NodeLogScanTests
     }
 
     [Fact]
+    public void A_raft_handshake_cancelled_while_its_node_stops_is_not_a_problem_but_one_cancelled_before_is()
+    {
+        const string Handshake = "2026-12-07T16:06:38.518Z ERR [n1] TcpServer: TLS handshake with 127.0.0.1:49436 failed";
+        const string Cancelled = "System.Threading.Tasks.TaskCanceledException: A task was canceled.";
+        const string Stopping = "2026-12-07T16:06:37.675Z INF [n1] Serve: Stopping: finishing requests in flight, then flushing the log";
+        const string Released = "2026-12-07T16:06:38.679Z INF [n1] QuorumStore: Node n1 stopped; data directory released";
+
+        var (_, errors) = NodeLogScan.Scan(
+        [
+            ("n1", string.Join('\n', Handshake, Cancelled, Stopping, Handshake, Cancelled, Released, Handshake, Cancelled)),
+        ]);
+
+        Assert.Equal(["n1: " + Handshake, "n1: " + Handshake], errors);
+    }
+
+    [Fact]
     public void Requests_failed_by_the_known_race_are_not_problems_but_other_failed_requests_are()
     {
         const string Failed = "2026-12-07T07:59:49.089Z ERR [n1] TcpServer: Failed to process request from 127.0.0.1:35902";

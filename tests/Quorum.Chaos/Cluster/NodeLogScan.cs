@@ -6,7 +6,9 @@ namespace Quorum.Chaos.Cluster;
 /// (see DotNextSnapshotInstallRaceTests), which is counted and reported, the warning a planted
 /// bug prints on purpose, and, under peer TLS, a Raft handshake that ended because the other end
 /// hung up (end of stream, or a reset): a peer that connected to a paused node gives up before the
-/// node can answer, a peer killed mid-handshake resets it, and DotNext logs each as an error. A
+/// node can answer, a peer killed mid-handshake resets it, and DotNext logs each as an error. So is
+/// a handshake cancelled while its node was stopping (between the "Stopping" line and the data
+/// directory's release): the stop cancels DotNext's server, handshakes in flight included. A
 /// handshake that fails for any other reason (a refused certificate above all) stays a problem.
 /// A replication round cut short because the leader stopped replicating to the member (it was
 /// removed, or the leader lost leadership) is not a problem either, though DotNext 6.12 logs it as
@@ -34,6 +36,9 @@ internal static class NodeLogScan
     private const string ReplicationRound = "ReplicationProcess`1.ReplicateAsync";
     private const string DiskFull = "DiskSpaceGuard: The disk of data directory ";
     private static readonly string[] PeerHungUp = ["Received an unexpected EOF or 0 bytes from the transport stream", "Connection reset by peer"];
+    private static readonly string[] Cancelled = ["System.Threading.Tasks.TaskCanceledException", "System.OperationCanceledException"];
+    private const string Stopping = "Serve: Stopping: ";
+    private const string Stopped = "; data directory released";
 
     /// <summary>Scans every node's log.</summary>
     /// <returns>How many known-race restarts there were, and every other error line, prefixed with the node's ID.</returns>
@@ -49,9 +54,15 @@ internal static class NodeLogScan
         foreach (var (nodeId, log) in logs)
         {
             var lines = log.Split('\n');
+            var stopping = false;
             for (var i = 0; i < lines.Length; i++)
             {
                 var line = lines[i];
+                if (line.Contains(Stopping, StringComparison.Ordinal))
+                    stopping = true;
+                else if (line.Contains(Stopped, StringComparison.Ordinal))
+                    stopping = false;
+
                 if (!line.Contains(" ERR [", StringComparison.Ordinal) && !line.Contains(" CRT [", StringComparison.Ordinal))
                     continue;
 
@@ -62,6 +73,8 @@ internal static class NodeLogScan
                 else if (disksFilled && line.Contains(DiskFull, StringComparison.Ordinal))
                     continue;
                 else if (line.Contains(HandshakeFailed, StringComparison.Ordinal) && i + 1 < lines.Length && PeerHungUp.Any(lines[i + 1].Contains))
+                    continue;
+                else if (stopping && line.Contains(HandshakeFailed, StringComparison.Ordinal) && i + 1 < lines.Length && Cancelled.Any(lines[i + 1].StartsWith))
                     continue;
                 else if (line.Contains(RequestFailed, StringComparison.Ordinal) && i + 2 < lines.Length && (lines[i + 1] + lines[i + 2]).Contains(RaceFailure, StringComparison.Ordinal))
                     continue;
