@@ -30,6 +30,7 @@ public sealed record StoreOptions
     private readonly long snapshotLogBytes = 64L * 1024 * 1024;
     private readonly int maxValueBytes = 1024 * 1024;
     private readonly TimeSpan electionTimeout = TimeSpan.FromMilliseconds(300);
+    private readonly TimeSpan? raftRequestTimeout;
     private readonly TimeSpan writeTimeout = TimeSpan.FromSeconds(5);
     private readonly TimeSpan readTimeout = TimeSpan.FromSeconds(5);
     private readonly TimeSpan groupCommitWait = TimeSpan.FromMilliseconds(2);
@@ -115,6 +116,22 @@ public sealed record StoreOptions
         init => electionTimeout = value >= TimeSpan.FromMilliseconds(50) && value <= TimeSpan.FromSeconds(60)
             ? value
             : throw new ArgumentOutOfRangeException(nameof(value), "The election timeout must be between 50ms and 60s.");
+    }
+
+    /// <summary>
+    /// Gets how long one Raft request may take, or null for the larger of 2 s and 4 election
+    /// timeouts. DotNext sends a far-behind member the whole snapshot as one request, so adding a
+    /// member to a large store needs room for the snapshot's transfer and load (a 2.43 GB snapshot
+    /// installed in 16.3 s on the test host). The same timeout bounds a vote to a hung member, which
+    /// holds up every election that needs it: raised to 30 s, a paused leader had no successor
+    /// within 30 s, against 11 s at the default.
+    /// </summary>
+    public TimeSpan? RaftRequestTimeout
+    {
+        get => raftRequestTimeout;
+        init => raftRequestTimeout = value is null || (value >= TimeSpan.FromMilliseconds(100) && value <= TimeSpan.FromHours(1))
+            ? value
+            : throw new ArgumentOutOfRangeException(nameof(value), "The Raft request timeout must be between 100ms and 1h.");
     }
 
     /// <summary>Gets the write-ahead log flush p99 above which the node warns in its log (checked every 5 s); the alert rules' warning level by default.</summary>

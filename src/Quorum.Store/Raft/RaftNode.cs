@@ -207,8 +207,8 @@ internal sealed partial class RaftNode : IAsyncDisposable
             UpperElectionTimeout = lowerElectionTimeout * 2,
 
             // A request covers the follower's disk flush and, for a far-behind follower, receiving
-            // and checking a whole snapshot, so it gets far longer than an election timeout.
-            RequestTimeout = TimeSpan.FromMilliseconds(Math.Max(2_000, lowerElectionTimeout * 4)),
+            // and loading a whole snapshot, so it gets far longer than an election timeout.
+            RequestTimeout = options.RaftRequestTimeout ?? TimeSpan.FromMilliseconds(Math.Max(2_000, lowerElectionTimeout * 4)),
             ConnectTimeout = TimeSpan.FromMilliseconds(lowerElectionTimeout),
             LoggerFactory = new DiskFullLogFilter(loggerFactory),
             SslOptions = options.PeerTls,

@@ -84,6 +84,9 @@ internal static class ServeFlags
     /// <summary>The shortest election timeout.</summary>
     public static readonly ServeFlag ElectionTimeout = Flag("--election-timeout", "ELECTION_TIMEOUT", DurationText.Format(Store.ElectionTimeout), "shortest election timeout; the longest is twice it");
 
+    /// <summary>How long one Raft request, a whole snapshot install included, may take.</summary>
+    public static readonly ServeFlag RaftRequestTimeout = Flag("--raft-request-timeout", "RAFT_REQUEST_TIMEOUT", null, "how long one Raft request may take; a member far behind gets the whole snapshot as one request, so raise it on every member and the new one (about 10s per GB of snapshot) to add a member to a large store, and put it back after: it also bounds a vote to a hung member", shownDefault: "the larger of 2s and 4 election timeouts");
+
     /// <summary>The flush p99 above which the node warns.</summary>
     public static readonly ServeFlag WarnFsync = Flag("--warn-fsync", "WARN_FSYNC", DurationText.Format(Store.SlowFsyncWarning), "warn in the log when the write-ahead log's flush p99 over 5 s passes this");
 
@@ -135,7 +138,7 @@ internal static class ServeFlags
         HttpPort, DataDir, RaftAddress, RaftPort, Join, HttpAddress, NodeId, AdvertiseRaft, AdvertiseHttp,
         CertFile, KeyFile, TrustedCaFile, ClientCertAuth, PeerCertFile, PeerKeyFile, PeerTrustedCaFile, AuditLog, OtlpEndpoint,
         BackupDir, BackupInterval, BackupKeep,
-        SnapshotInterval, SnapshotLogSize, MaxValueSize, QuotaBytes, DiskReserveBytes, ElectionTimeout, GroupCommitWait, WatchHistory, WatchHistorySize, WarnFsync, WarnPeerRtt, LogLevel,
+        SnapshotInterval, SnapshotLogSize, MaxValueSize, QuotaBytes, DiskReserveBytes, ElectionTimeout, RaftRequestTimeout, GroupCommitWait, WatchHistory, WatchHistorySize, WarnFsync, WarnPeerRtt, LogLevel,
     ];
 
     private static ServeFlag Flag(string name, string variable, string? defaultValue, string meaning, string? shownDefault = null)

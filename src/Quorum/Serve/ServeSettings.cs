@@ -112,6 +112,7 @@ internal sealed class ServeSettings
                 QuotaBytes = ParseSize(GetOrDefault(ServeFlags.QuotaBytes), Source(ServeFlags.QuotaBytes), MaxSnapshotLogSize, allowZero: true),
                 DiskReserveBytes = ParseSize(GetOrDefault(ServeFlags.DiskReserveBytes), Source(ServeFlags.DiskReserveBytes), MaxSnapshotLogSize, allowZero: true),
                 ElectionTimeout = ParseDuration(GetOrDefault(ServeFlags.ElectionTimeout), Source(ServeFlags.ElectionTimeout)),
+                RaftRequestTimeout = Get(ServeFlags.RaftRequestTimeout) is { } requestTimeout ? ParseDuration(requestTimeout, Source(ServeFlags.RaftRequestTimeout)) : null,
                 GroupCommitWait = ParseWait(GetOrDefault(ServeFlags.GroupCommitWait), Source(ServeFlags.GroupCommitWait)),
                 SlowFsyncWarning = ParseDuration(GetOrDefault(ServeFlags.WarnFsync), Source(ServeFlags.WarnFsync)),
                 SlowPeerWarning = ParseDuration(GetOrDefault(ServeFlags.WarnPeerRtt), Source(ServeFlags.WarnPeerRtt)),
