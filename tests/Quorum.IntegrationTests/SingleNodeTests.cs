@@ -249,6 +249,8 @@ public sealed class SingleNodeTests(ITestOutputHelper output)
     [InlineData(new[] { "serve", "--join", "ftp://x" }, 1, "not an HTTP URL")]
     [InlineData(new[] { "serve", "--election-timeout", "soon" }, 1, "not a duration")]
     [InlineData(new[] { "serve", "--group-commit-wait", "2s" }, 1, "not a duration between 0 and 1s")]
+    [InlineData(new[] { "serve", "--raft-request-timeout", "2x" }, 1, "--raft-request-timeout '2x' is not a duration")]
+    [InlineData(new[] { "serve", "--raft-request-timeout", "10ms" }, 1, "The Raft request timeout must be between 100ms and 1h.")]
     public async Task Command_line_mistakes_exit_with_a_message_and_the_documented_code(string[] args, int exitCode, string message)
     {
         await using var program = QuorumProgram.Start(args);
