@@ -10,6 +10,9 @@ internal sealed class EndpointRouting<T>(IReadOnlyList<T> endpoints, bool roundR
 {
     private long next = -1;
 
+    /// <summary>Gets a value indicating whether every request goes to the next endpoint in turn, so that no write needs the leader.</summary>
+    public bool RoundRobin => roundRobin;
+
     /// <summary>Gets or sets the leader that writes go to under leader routing.</summary>
     public required T Leader { get; set; }
 

@@ -39,7 +39,10 @@ internal sealed class QuorumDriver : IStoreDriver
             }
         }
 
-        throw new InvalidOperationException("No Quorum endpoint reports itself as the leader.");
+        // Round-robin sends writes to every endpoint alike, so the leader need not be among them
+        // (a single follower's endpoint measures the forwarding hop alone).
+        if (!routing.RoundRobin)
+            throw new InvalidOperationException("No Quorum endpoint reports itself as the leader.");
     }
 
     public async Task PutAsync(int client, string key, ReadOnlyMemory<byte> value, CancellationToken token)
