@@ -49,12 +49,16 @@ public sealed class NodeLogScanTests
         const string Stopping = "2026-12-07T16:06:37.675Z INF [n1] Serve: Stopping: finishing requests in flight, then flushing the log";
         const string Released = "2026-12-07T16:06:38.679Z INF [n1] QuorumStore: Node n1 stopped; data directory released";
 
+        // Killed while stopping: no release line, and the next process serves.
+        const string Serving = "2026-12-07T16:06:41.840Z INF [n2] Serve: Node n2 serving HTTP at https://127.0.0.3:8080, Raft at 127.0.0.3:8081";
+
         var (_, errors) = NodeLogScan.Scan(
         [
             ("n1", string.Join('\n', Handshake, Cancelled, Stopping, Handshake, Cancelled, Released, Handshake, Cancelled)),
+            ("n2", string.Join('\n', Stopping, Serving, Handshake, Cancelled)),
         ]);
 
-        Assert.Equal(["n1: " + Handshake, "n1: " + Handshake], errors);
+        Assert.Equal(["n1: " + Handshake, "n1: " + Handshake, "n2: " + Handshake], errors);
     }
 
     [Fact]

@@ -40,6 +40,9 @@ internal static class NodeLogScan
     private const string Stopping = "Serve: Stopping: ";
     private const string Stopped = "; data directory released";
 
+    // A node killed while stopping never logs the release; its next process's start ends the stop too.
+    private const string Serving = "Serve: Node ";
+
     /// <summary>Scans every node's log.</summary>
     /// <returns>How many known-race restarts there were, and every other error line, prefixed with the node's ID.</returns>
     public static (int KnownRaceRestarts, IReadOnlyList<string> Errors) Scan(IEnumerable<ChaosNode> nodes, bool disksFilled = false)
@@ -60,7 +63,7 @@ internal static class NodeLogScan
                 var line = lines[i];
                 if (line.Contains(Stopping, StringComparison.Ordinal))
                     stopping = true;
-                else if (line.Contains(Stopped, StringComparison.Ordinal))
+                else if (line.Contains(Stopped, StringComparison.Ordinal) || line.Contains(Serving, StringComparison.Ordinal))
                     stopping = false;
 
                 if (!line.Contains(" ERR [", StringComparison.Ordinal) && !line.Contains(" CRT [", StringComparison.Ordinal))
